@@ -1,0 +1,10 @@
+export * from './classifier.js';
+export * from './errors.js';
+export * from './saliency.js';
+export * from './progress.js';
+export * from './preprocess.js';
+export * from './npy.js';
+export * from './random.js';
+export * from './batching.js';
+export * from './backend/select.js';
+export { registerGradientKernels } from './backend/kernels/register.js';

@@ -1,0 +1,38 @@
+/** A saliency map as plain data, so that viz, metrics, files and apps need no tensors. */
+export interface SaliencyMap {
+  /** Row-major `height × width` values. */
+  data: Float32Array;
+  height: number;
+  width: number;
+  classIndex: number;
+  className?: string;
+  /** e.g. `rise`, `rise-gaussian`, `abs-cam-init`, `abs-cam-final`. */
+  method: string;
+  /** The parameters that produced the map, recorded for reproducibility. */
+  params: Record<string, unknown>;
+}
+
+export function saliencyMap(fields: SaliencyMap): SaliencyMap {
+  const expected = fields.height * fields.width;
+  if (fields.data.length !== expected) {
+    throw new Error(
+      `A saliency map of ${fields.height}×${fields.width} needs ${expected} values, got ${fields.data.length}`,
+    );
+  }
+  return fields;
+}
+
+/** Values rescaled to [0, 1] (min → 0, max → 1), for display. A constant map becomes all zeros. */
+export function normalizedMap(map: SaliencyMap): Float32Array {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of map.data) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const range = max - min;
+  const out = new Float32Array(map.data.length);
+  if (!(range > 0)) return out;
+  for (let i = 0; i < out.length; i++) out[i] = (map.data[i] - min) / range;
+  return out;
+}
