@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import './register-gradients.js';
 import { XaiError } from '../errors.js';
 import { registerGradientKernels } from './kernels/register.js';
 

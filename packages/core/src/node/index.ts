@@ -1,1 +1,3 @@
 export * from './files.js';
+export * from './model-files.js';
+export * from './image.js';

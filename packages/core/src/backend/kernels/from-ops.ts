@@ -15,7 +15,10 @@ export function kernelFromOps(kernelName: string, backendName: string, compute: 
       const engine = tf.engine();
       const tensors: Record<string, tf.Tensor> = {};
       for (const [name, info] of Object.entries(inputs)) {
-        if (info) tensors[name] = engine.makeTensorFromTensorInfo(info);
+        if (!info) continue;
+        // A wrapper shares the input's data: take a reference so disposing the wrapper keeps it alive.
+        tensors[name] = engine.makeTensorFromTensorInfo(info);
+        (engine.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(info.dataId);
       }
       try {
         return tf.tidy(() => compute(tensors, attrs as Attrs));

@@ -1,0 +1,135 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '../backend/register-gradients.js';
+import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
+import type { Classifier, InputSpec, LayerGradient, LayerInfo } from '../classifier.js';
+import { XaiError } from '../errors.js';
+import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
+import { findLayer, lastFeatureMapBeforePooling, requireCamTarget } from './layer-search.js';
+import type { ClassifierOptions } from './options.js';
+
+type AnyLayer = LayersModel['layers'][number];
+type CallFn = AnyLayer['call'];
+
+interface FoundLayer {
+  info: LayerInfo;
+  layer: AnyLayer;
+}
+
+const POOLING = /^(GlobalAveragePooling2D|GlobalMaxPooling2D|Flatten)$/;
+
+/**
+ * A tfjs LayersModel (Sequential or functional, nested models included) as a white-box
+ * Classifier. Inputs are NHWC. Layers are named as in Keras; a layer of a nested model is
+ * `outer/inner`. Gradients come from the whole model run once, with a zero tensor added to the
+ * chosen layer's output — no splitting into sub-models, so skip connections and nesting work.
+ */
+export class LayersClassifier implements Classifier {
+  readonly input: InputSpec;
+  readonly numClasses: number;
+  readonly classNames?: readonly string[];
+  readonly preprocessing: Preprocessing;
+  readonly engine: string;
+  private readonly found: FoundLayer[];
+
+  constructor(
+    readonly model: LayersModel,
+    options: ClassifierOptions = {},
+  ) {
+    const shape = model.inputs[0].shape;
+    const outShape = model.outputs[0].shape;
+    if (model.inputs.length !== 1 || shape.length !== 4 || shape.slice(1).some((d) => d == null)) {
+      throw new XaiError(
+        `A classifier needs one image input of fixed size [batch, height, width, channels]; this model has ${describeInputs(model.inputs)}`,
+      );
+    }
+    if (outShape.length !== 2 || outShape[1] == null) {
+      throw new XaiError(`A classifier's output must be [batch, classes]; this model's is [${outShape.join(', ')}]`);
+    }
+    this.input = { height: shape[1]!, width: shape[2]!, channels: shape[3]!, layout: 'NHWC' };
+    this.numClasses = outShape[1];
+    this.classNames = options.classNames;
+    this.preprocessing = resolvePreprocessing(options.preprocessing);
+    this.engine = `tfjs:${tf.getBackend()}`;
+    this.found = collectLayers(model, '');
+  }
+
+  async predict(batch: tf.Tensor4D): Promise<tf.Tensor2D> {
+    return tf.tidy(() => this.model.apply(batch, { training: false }) as tf.Tensor2D);
+  }
+
+  layers(): LayerInfo[] {
+    return this.found.map((f) => f.info);
+  }
+
+  defaultCamLayer(): string {
+    return lastFeatureMapBeforePooling(this.layers(), (l) => POOLING.test(l.kind));
+  }
+
+  async activationsAndGradient(image: tf.Tensor4D, layerName: string, classIndex: number): Promise<LayerGradient> {
+    const { layer, info } = findLayer(this.found, layerName);
+    requireCamTarget(info, this.layers());
+    const original = layer.call;
+    let activations: tf.Tensor4D | undefined;
+    let logits: tf.Tensor2D | undefined;
+    const classLogit = (delta: tf.Tensor) => {
+      layer.call = function (this: AnyLayer, ...args: Parameters<CallFn>) {
+        const out = original.apply(this, args) as tf.Tensor4D;
+        activations = tf.keep(out);
+        return tf.add(out, delta);
+      };
+      try {
+        logits = tf.keep(this.model.apply(image, { training: false }) as tf.Tensor2D);
+      } finally {
+        layer.call = original;
+      }
+      return tf.squeeze(tf.slice(logits, [0, classIndex], [1, 1]));
+    };
+    const zeros = tf.zeros([1, ...info.shape]);
+    try {
+      const gradient = tf.grad(classLogit)(zeros) as tf.Tensor4D;
+      return { activations: activations!, gradient, logits: logits! };
+    } finally {
+      zeros.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+function collectLayers(model: LayersModel, prefix: string): FoundLayer[] {
+  const out: FoundLayer[] = [];
+  for (const layer of model.layers) {
+    const name = prefix + layer.name;
+    const nested = (layer as unknown as { layers?: unknown }).layers;
+    const shape = singleOutputShape(layer);
+    if (Array.isArray(nested)) out.push(...collectLayers(layer as unknown as LayersModel, `${name}/`));
+    if (!shape) continue;
+    out.push({
+      layer,
+      info: { name, shape, kind: layer.getClassName(), camTarget: shape.length === 3 && !isInputLayer(layer) },
+    });
+  }
+  return out;
+}
+
+function singleOutputShape(layer: AnyLayer): number[] | undefined {
+  let shape: unknown;
+  try {
+    shape = layer.outputShape;
+  } catch {
+    return undefined; // a layer called more than once has no single output shape
+  }
+  if (!Array.isArray(shape) || Array.isArray(shape[0])) return undefined;
+  const dims = (shape as (number | null)[]).slice(1);
+  return dims.every((d): d is number => typeof d === 'number') ? dims : undefined;
+}
+
+function isInputLayer(layer: AnyLayer): boolean {
+  return layer.getClassName() === 'InputLayer';
+}
+
+function describeInputs(inputs: SymbolicTensor[]): string {
+  return inputs.map((i) => `[${i.shape.map((d) => d ?? '?').join(', ')}]`).join(' and ');
+}

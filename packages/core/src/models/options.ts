@@ -1,0 +1,21 @@
+import type { Preprocessing } from '../preprocess.js';
+
+/** What a model file does not say about itself; given by the caller or the model's metadata. */
+export interface ClassifierOptions {
+  classNames?: readonly string[];
+  /** A preset name (`imagenet`, `unit`, `symmetric`, `raw`, `[0,1]`, `[-1,1]`) or the values. */
+  preprocessing?: string | Partial<Preprocessing>;
+}
+
+/** Metadata the toolkit stores in a tfjs `model.json` under `userDefinedMetadata.xai`. */
+export interface StoredMetadata {
+  classNames?: string[];
+  preprocessing?: string | Partial<Preprocessing>;
+}
+
+export function mergeMetadata(options: ClassifierOptions, stored: StoredMetadata | undefined): ClassifierOptions {
+  return {
+    classNames: options.classNames ?? stored?.classNames,
+    preprocessing: options.preprocessing ?? stored?.preprocessing,
+  };
+}
