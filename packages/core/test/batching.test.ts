@@ -35,7 +35,7 @@ describe('runBatched', () => {
         return tf.sum(tf.mul(x, 2));
       },
       (part) => {
-        const next = tf.add(sum, part);
+        const next = tf.add(sum, part) as tf.Scalar;
         sum.dispose();
         sum = next;
       },

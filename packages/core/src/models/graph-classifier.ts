@@ -96,7 +96,7 @@ export class GraphClassifier implements Classifier {
       };
     } finally {
       zeros.dispose();
-      x.dispose();
+      if (x !== image) x.dispose();
     }
   }
 

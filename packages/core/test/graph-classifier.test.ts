@@ -1,0 +1,118 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GraphClassifier } from '../src/models/graph-classifier.js';
+import { Random } from '../src/random.js';
+import { maxRelativeDiff, useBackend } from './helpers.js';
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const float = { type: 'DT_FLOAT' };
+
+function seeded(shape: number[], seed: number): Float32Array {
+  const r = new Random(seed);
+  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r.normal() * 0.4);
+}
+
+const WEIGHTS = {
+  'block/w1': [3, 3, 3, 4],
+  'block/w2': [3, 3, 4, 4],
+  'head/axes': [2],
+  'head/dense': [4, 3],
+};
+
+/**
+ * A hand-written TF graph (as tfjs-converter stores it): x → conv → relu ("block/relu") →
+ * conv → add with the relu (skip) → mean over H, W → matmul → logits.
+ */
+function graphArtifacts(): tf.io.ModelArtifacts {
+  const conv = (name: string, input: string, filter: string) => ({
+    name,
+    op: 'Conv2D',
+    input: [input, filter],
+    attr: { T: float, strides: { list: { i: ['1', '1', '1', '1'] } }, dilations: { list: { i: ['1', '1', '1', '1'] } }, padding: { s: b64('SAME') }, data_format: { s: b64('NHWC') } },
+  });
+  const node = [
+    { name: 'x', op: 'Placeholder', attr: { dtype: float, shape: { shape: { dim: [{ size: '-1' }, { size: '6' }, { size: '6' }, { size: '3' }] } } } },
+    ...Object.keys(WEIGHTS).map((name) => ({
+      name,
+      op: 'Const',
+      attr: { dtype: name === 'head/axes' ? { type: 'DT_INT32' } : float, value: { tensor: { dtype: 'DT_FLOAT' } } },
+    })),
+    conv('block/conv1', 'x', 'block/w1'),
+    { name: 'block/relu', op: 'Relu', input: ['block/conv1'], attr: { T: float } },
+    conv('block/conv2', 'block/relu', 'block/w2'),
+    { name: 'block/add', op: 'AddV2', input: ['block/relu', 'block/conv2'], attr: { T: float } },
+    { name: 'head/mean', op: 'Mean', input: ['block/add', 'head/axes'], attr: { T: float, keep_dims: { b: false } } },
+    { name: 'logits', op: 'MatMul', input: ['head/mean', 'head/dense'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
+  ];
+  const specs: tf.io.WeightsManifestEntry[] = Object.entries(WEIGHTS).map(([name, shape]) => ({
+    name,
+    shape,
+    dtype: name === 'head/axes' ? 'int32' : 'float32',
+  }));
+  const data = Object.entries(WEIGHTS).map(([name, shape], i) =>
+    name === 'head/axes' ? Int32Array.from([1, 2]) : seeded(shape, 20 + i),
+  );
+  const bytes = new Uint8Array(data.reduce((n, d) => n + d.byteLength, 0));
+  let offset = 0;
+  for (const d of data) {
+    bytes.set(new Uint8Array(d.buffer), offset);
+    offset += d.byteLength;
+  }
+  return {
+    format: 'graph-model',
+    modelTopology: { node, versions: { producer: 1 } },
+    weightSpecs: specs,
+    weightData: bytes.buffer,
+    signature: {
+      inputs: { x: { name: 'x:0', dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '-1' }, { size: '6' }, { size: '6' }, { size: '3' }] } } },
+      outputs: { logits: { name: 'logits:0', dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '-1' }, { size: '3' }] } } },
+    },
+  } as unknown as tf.io.ModelArtifacts;
+}
+
+function handWritten(x: tf.Tensor4D) {
+  const w = Object.fromEntries(Object.entries(WEIGHTS).map(([n, s], i) => [n, tf.tensor(seeded(s, 20 + i), s)]));
+  const relu = tf.relu(tf.conv2d(x, w['block/w1'] as tf.Tensor4D, 1, 'same'));
+  const tail = (a: tf.Tensor) =>
+    tf.matMul(tf.mean(tf.add(a, tf.conv2d(a as tf.Tensor4D, w['block/w2'] as tf.Tensor4D, 1, 'same')), [1, 2]), w['head/dense']);
+  return { relu, tail };
+}
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  describe(`GraphClassifier on ${backend}`, () => {
+    beforeAll(() => useBackend(backend));
+
+    it('predicts, lists layers and gives gradients at a node that a skip connection bypasses', async () => {
+      const artifacts = graphArtifacts();
+      const classifier = new GraphClassifier(await loadGraphModel({ load: async () => artifacts }), { preprocessing: 'unit' });
+      expect(classifier.input).toEqual({ height: 6, width: 6, channels: 3, layout: 'NHWC' });
+      expect(classifier.numClasses).toBe(3);
+      const layers = classifier.layers();
+      expect(layers.filter((l) => l.camTarget).map((l) => l.name)).toEqual(['block/conv1', 'block/relu', 'block/conv2', 'block/add']);
+      expect(classifier.defaultCamLayer()).toBe('block/add');
+
+      const image = tf.randomNormal([1, 6, 6, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+      const before = tf.memory().numTensors;
+      const result = await classifier.activationsAndGradient(image, 'block/relu', 2);
+      const expected = tf.tidy(() => {
+        const { relu, tail } = handWritten(image);
+        const grad = tf.grad((a) => tf.squeeze(tf.slice(tail(a), [0, 2], [1, 1])))(relu);
+        return { relu, grad, logits: tail(relu) };
+      });
+      expect(maxRelativeDiff(await result.activations.data(), await expected.relu.data())).toBeLessThan(1e-5);
+      expect(maxRelativeDiff(await result.gradient.data(), await expected.grad.data())).toBeLessThan(1e-5);
+      expect(maxRelativeDiff(await result.logits.data(), await expected.logits.data())).toBeLessThan(1e-5);
+      tf.dispose([result.activations, result.gradient, result.logits, expected.relu, expected.grad, expected.logits]);
+      expect(tf.memory().numTensors).toBe(before);
+
+      // A scope names the last node under it.
+      const scoped = await classifier.activationsAndGradient(image, 'block', 0);
+      expect(scoped.activations.shape).toEqual([1, 6, 6, 4]);
+      tf.dispose([scoped.activations, scoped.gradient, scoped.logits]);
+      await expect(classifier.activationsAndGradient(image, 'layer9', 0)).rejects.toThrow(/Unknown layer "layer9". Layers with a 4-D output: block\/conv1 \[6×6×4\]/);
+      image.dispose();
+      classifier.dispose();
+    });
+  });
+}

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseNpy, npyToFloat32, type NpyArray } from '@xai/core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+
+/** Absolute path of a file under packages/testing/fixtures. */
+export function fixturePath(...parts: string[]): string {
+  return join(root, ...parts);
+}
+
+export function readFixtureNpy(...parts: string[]): NpyArray {
+  const path = fixturePath(...parts);
+  return parseNpy(new Uint8Array(readFileSync(path)), path);
+}
+
+/** A fixture array as float32 values with its shape. */
+export function readFixtureFloat32(...parts: string[]): { data: Float32Array; shape: number[] } {
+  const array = readFixtureNpy(...parts);
+  return { data: npyToFloat32(array), shape: array.shape };
+}
+
+export interface GoldenCase {
+  case: string;
+  input_size: [number, number];
+  layout: 'NCHW' | 'NHWC';
+  mean: number[];
+  std: number[];
+  n_classes: number;
+  top_class: number;
+  rise: { N: number; s: number; p1: number };
+  abscam_layers: string[];
+  metric: { step: number; insertion_substrate: string; deletion_substrate: string };
+  insertion_auc: number;
+  deletion_auc: number;
+}
+
+export function goldenCase(name = 'tiny-chelsea'): GoldenCase {
+  return JSON.parse(readFileSync(fixturePath(name, 'case.json'), 'utf8')) as GoldenCase;
+}
+
+/** NCHW `[1, C, H, W]` values → NHWC order. */
+export function nchwToNhwc(data: Float32Array, shape: number[]): { data: Float32Array; shape: number[] } {
+  const [n, c, h, w] = shape;
+  const out = new Float32Array(data.length);
+  for (let b = 0; b < n; b++)
+    for (let ch = 0; ch < c; ch++)
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + ch] = data[((b * c + ch) * h + y) * w + x];
+  return { data: out, shape: [n, h, w, c] };
+}
