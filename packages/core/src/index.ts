@@ -14,3 +14,4 @@ export type { ClassifierOptions, StoredMetadata } from './models/options.js';
 export { readModelArtifacts, weightPathInside, type ModelSource } from './models/artifacts.js';
 export { loadTfjsClassifier, classifierFromArtifacts, urlSource, filesSource, type TfjsClassifier } from './models/load.js';
 export { findLayer, unknownLayer, requireCamTarget } from './models/layer-search.js';
+export { ensureGradients } from './backend/register-gradients.js';

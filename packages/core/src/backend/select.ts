@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import './register-gradients.js';
 import { XaiError } from '../errors.js';
 import { registerGradientKernels } from './kernels/register.js';
+import { ensureGradients } from './register-gradients.js';
 
 /** A candidate backend: the tfjs backend name it registers and how to load its package. */
 export interface BackendCandidate {
@@ -68,6 +68,7 @@ export async function selectBackend(
   for (const candidate of wanted) {
     const reason = await activate(candidate);
     if (reason === undefined) {
+      await ensureGradients();
       const addedKernels = registerGradientKernels(candidate.backend);
       return { id: candidate.id, backend: tf.getBackend(), skipped, addedKernels };
     }

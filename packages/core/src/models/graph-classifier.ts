@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '../backend/register-gradients.js';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { Classifier, InputSpec, LayerGradient, LayerInfo, Layout } from '../classifier.js';
 import { XaiError } from '../errors.js';
+import { ensureGradients } from '../backend/register-gradients.js';
 import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
 import { lastFeatureMapBeforePooling, requireCamTarget, unknownLayer } from './layer-search.js';
 import type { ClassifierOptions } from './options.js';
@@ -75,6 +75,7 @@ export class GraphClassifier implements Classifier {
   }
 
   async activationsAndGradient(image: tf.Tensor4D, layerName: string, classIndex: number): Promise<LayerGradient> {
+    await ensureGradients();
     const node = this.resolveNode(layerName);
     const info = this.layers().find((l) => l.name === node);
     if (info) requireCamTarget(info, this.layers());

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '../backend/register-gradients.js';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { Classifier, InputSpec, LayerGradient, LayerInfo } from '../classifier.js';
 import { XaiError } from '../errors.js';
+import { ensureGradients } from '../backend/register-gradients.js';
 import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
 import { findLayer, lastFeatureMapBeforePooling, requireCamTarget } from './layer-search.js';
 import type { ClassifierOptions } from './options.js';
@@ -66,6 +66,7 @@ export class LayersClassifier implements Classifier {
   }
 
   async activationsAndGradient(image: tf.Tensor4D, layerName: string, classIndex: number): Promise<LayerGradient> {
+    await ensureGradients();
     const { layer, info } = findLayer(this.found, layerName);
     requireCamTarget(info, this.layers());
     const original = layer.call;
