@@ -1,0 +1,15 @@
+export { insertion, deletion, pixelOrderOf, DEFAULT_SUBSTRATES } from './insertion-deletion.js';
+export type { CurveMetric, CurveOptions, CurveProtocol, CurveResult } from './insertion-deletion.js';
+export { evaluateCurves } from './dataset.js';
+export type { DatasetItem, DatasetCurveOptions, DatasetCurve, DatasetCurves, ImageCurve } from './dataset.js';
+export { trapezoidAuc, meanCurve } from './auc.js';
+export { saliencyOrder, checkPixelOrder } from './ranking.js';
+export type { PixelOrder } from './ranking.js';
+export { blurKernel, blurImages, REFERENCE_BLUR } from './blur.js';
+export type { BlurOptions } from './blur.js';
+export { makeSubstrate, describeSubstrate } from './substrate.js';
+export type { Substrate, SubstrateFunction } from './substrate.js';
+export { pointingGame, energyPointingGame, evaluateLocalisation, boxMask } from './pointing.js';
+export type { ObjectMask, PointingOptions, PointingResult, LocalisationItem, LocalisationResult } from './pointing.js';
+export { confidenceChange, averageDropAndIncrease } from './confidence.js';
+export type { ConfidenceItem, ConfidenceResult, ConfidenceSummary } from './confidence.js';
