@@ -90,26 +90,33 @@ export function formatNpy(array: NpyArray): Uint8Array {
   if (array.data.length !== length) {
     throw new XaiError(`Array of shape (${array.shape.join(', ')}) needs ${length} values, got ${array.data.length}`);
   }
-  const shape = array.shape.length === 1 ? `(${array.shape[0]},)` : `(${array.shape.join(', ')})`;
-  const dict = `{'descr': '${DESCR[array.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
+  const header = npyHeader(array.dtype, array.shape);
+  const body = new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength);
+  const out = new Uint8Array(header.length + body.length);
+  out.set(header, 0);
+  out.set(body, header.length);
+  if (!littleEndianHost && array.data.BYTES_PER_ELEMENT > 1) swapBytes(out.subarray(header.length), array.data.BYTES_PER_ELEMENT);
+  return out;
+}
+
+/**
+ * The header of a little-endian C-order `.npy` file, padded so the data starts on a 64-byte
+ * boundary. Write the values after it to stream a large array to a file.
+ */
+export function npyHeader(dtype: NpyDtype, shape: readonly number[]): Uint8Array {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  const dict = `{'descr': '${DESCR[dtype]}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const major = dict.length + 12 > 0xffff ? 2 : 1;
   const prefix = major === 1 ? 10 : 12;
   const padded = Math.ceil((prefix + dict.length + 1) / 64) * 64;
-  const header = dict + ' '.repeat(padded - prefix - dict.length - 1) + '\n';
-  const body = new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength);
-  const out = new Uint8Array(padded + body.length);
+  const text = dict + ' '.repeat(padded - prefix - dict.length - 1) + '\n';
+  const out = new Uint8Array(padded);
   out.set(MAGIC, 0);
   out[6] = major;
-  out[7] = 0;
   const view = new DataView(out.buffer);
-  if (major === 1) view.setUint16(8, header.length, true);
-  else view.setUint32(8, header.length, true);
-  for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i);
-  out.set(body, padded);
-  if (!littleEndianHost) {
-    const bytes = new Uint8Array(array.data.BYTES_PER_ELEMENT);
-    if (bytes.length > 1) swapBytes(out.subarray(padded), bytes.length);
-  }
+  if (major === 1) view.setUint16(8, text.length, true);
+  else view.setUint32(8, text.length, true);
+  for (let i = 0; i < text.length; i++) out[prefix + i] = text.charCodeAt(i);
   return out;
 }
 

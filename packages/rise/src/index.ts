@@ -1,0 +1,10 @@
+export * from './rise.js';
+export * from './classes.js';
+export { RISE_DEFAULTS, type MaskOptions } from './mask-options.js';
+export * from './masks/source.js';
+export * from './masks/binary.js';
+export * from './masks/gaussian.js';
+export * from './masks/grid.js';
+export * from './masks/loaded.js';
+export * from './masks/npy.js';
+export * from './upsample.js';
