@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { figureSvg } from '../src/index.js';
+import { svgToPng } from '../src/node/index.js';
+import { dataUris, decodeWithSharp, pngFromDataUri, rampMap, solidImage } from './helpers.js';
+
+const map = { ...rampMap(8, 8), classIndex: 281, className: 'tabby <cat> & "co"', method: 'abs-cam-final', params: {} };
+
+describe('figureSvg', () => {
+  it('titles the image with class name, index and probability, and the overlay with the method', async () => {
+    const svg = await figureSvg(solidImage(40, 20, [200, 30, 30]), map, { probability: 0.87345 });
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg).toContain('>tabby &lt;cat&gt; &amp; &quot;co&quot; (281), p = 0.873</text>');
+    expect(svg).toContain('>Abs-CAM (Final)</text>');
+    expect(svg).not.toContain('<cat>');
+  });
+
+  it('embeds the image, the overlay and the colour bar as PNG data URIs, with range ticks', async () => {
+    const svg = await figureSvg(solidImage(40, 20, [200, 30, 30]), { ...map, data: map.data.map((v) => v * 4 - 1) });
+    const uris = dataUris(svg);
+    expect(uris).toHaveLength(3);
+    const left = await decodeWithSharp(pngFromDataUri(uris[0]));
+    expect([left.width, left.height]).toEqual([40, 20]);
+    expect(Array.from(left.data.subarray(0, 4))).toEqual([200, 30, 30, 255]);
+    for (const tick of ['>-1</text>', '>1</text>', '>3</text>']) expect(svg).toContain(tick);
+    expect(svg).not.toMatch(/(href|src)="(?!data:)/);
+  });
+
+  it('lets titles be replaced and works without class information', async () => {
+    const plain = { ...rampMap(4, 4) };
+    const svg = await figureSvg(solidImage(4, 4, [0, 0, 0]), plain, { imageTitle: 'input', overlayTitle: 'my map' });
+    expect(svg).toContain('>input</text>');
+    expect(svg).toContain('>my map</text>');
+    const defaults = await figureSvg(solidImage(4, 4, [0, 0, 0]), { ...plain, classIndex: 3, method: 'rise' });
+    expect(defaults).toContain('>class 3</text>');
+    expect(defaults).toContain('>RISE</text>');
+  });
+
+  it('renders to a PNG with sharp, image on the left and heat map on the right', async () => {
+    const svg = await figureSvg(solidImage(64, 64, [200, 30, 30]), map, { panelSize: 200, alpha: 1, colormap: 'grey' });
+    const png = await decodeWithSharp(await svgToPng(svg));
+    const width = Number(/width="([\d.]+)"/.exec(svg)![1]);
+    const height = Number(/height="([\d.]+)"/.exec(svg)![1]);
+    expect([png.width, png.height]).toEqual([Math.round(width), Math.round(height)]);
+    const pixel = (x: number, y: number) => Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3));
+    // Left panel starts at x = 16, y = 42 and is 200 px wide: the image colour.
+    expect(pixel(116, 142)).toEqual([200, 30, 30]);
+    // Right panel starts at 16 + 200 + 28 = 244: grey ramp from black (left) to white (right).
+    expect(pixel(250, 142)[0]).toBeLessThan(30);
+    expect(pixel(438, 142)[0]).toBeGreaterThan(225);
+  });
+});
+
+describe('colour bar ticks', () => {
+  it('read 0 for a minimum that is zero up to rounding', async () => {
+    const data = new Float32Array([2.1e-9, 0.25, 0.5, 1]);
+    const svg = await figureSvg(solidImage(2, 2, [0, 0, 0]), { data, height: 2, width: 2 });
+    expect(svg).toContain('>0</text>');
+    expect(svg).not.toContain('e-9');
+    expect(svg).toContain('>0.75</text>');
+  });
+});
