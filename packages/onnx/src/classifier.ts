@@ -1,0 +1,404 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  XaiError, listForMessage, resolvePreprocessing,
+  type Classifier, type InputSpec, type LayerGradient, type LayerInfo, type Preprocessing,
+} from '@xai/core';
+import { OnnxGraph } from './graph.js';
+import type { ExternalDataReader } from './host.js';
+import type { Value } from './ir.js';
+import { TO_NCHW, TO_NHWC } from './ops/context.js';
+import { createOrtRunner, type OrtRunner } from './ort.js';
+import { decodeModel } from './proto.js';
+import { moduleOutputs, modulePaths } from './scopes.js';
+import { foldShapeChains } from './fold.js';
+
+export type OnnxEngine = 'auto' | 'tfjs' | 'onnxruntime';
+
+export interface OnnxModelOptions {
+  /** A preset name (`imagenet`, `unit`, …) or the values; default `unit`. */
+  preprocessing?: string | Partial<Preprocessing>;
+  classNames?: readonly string[];
+  /** Input [height, width] (or one number for both); needed when the model's spatial size is dynamic. */
+  inputSize?: number | readonly [number, number];
+  /**
+   * Who runs `predict`: `onnxruntime` (onnxruntime-node in Node, onnxruntime-web in browsers; an
+   * error when missing), `tfjs` (the differentiable graph), or `auto` (onnxruntime when installed).
+   * Gradients always come from the tfjs graph.
+   */
+  engine?: OnnxEngine;
+  /** External tensor data by file name (models saved with `save_as_external_data`). */
+  externalData?: Record<string, Uint8Array>;
+  /** Threads for onnxruntime (default: its own choice). */
+  threads?: number;
+}
+
+/** Internal: how the loader hands the model over. */
+export interface OnnxSource {
+  bytes: Uint8Array;
+  /** Name for messages (a path or "the model"). */
+  name: string;
+  readExternal?: ExternalDataReader;
+  /** What onnxruntime should load when the bytes alone are not enough (external data): a path. */
+  ortModel?: string;
+}
+
+interface ValueRecord {
+  /** ONNX (logical) shape at batch 1. */
+  shape: number[];
+  nhwc: boolean;
+  host: boolean;
+  /** Position of the producing node (−1: the input). */
+  order: number;
+  op: string;
+}
+
+interface ResolvedLayer {
+  name: string;
+  tensor: string;
+}
+
+const FOLD_MAX_PIXELS = 1024 * 1024;
+
+/** 8192 × 8192 RGB. */
+const MAX_INPUT_VALUES = 8192 * 8192 * 3;
+
+const POOLING = new Set(['AveragePool', 'MaxPool']);
+
+/** A PyTorch (or any ONNX) image classifier: white-box through the tfjs graph, fast through onnxruntime. */
+export class OnnxClassifier implements Classifier {
+  readonly input: InputSpec;
+  private classes?: number;
+  readonly classNames?: readonly string[];
+  readonly preprocessing: Preprocessing;
+  /** ONNX names of the image input and the logits output. */
+  readonly inputName: string;
+  readonly outputName: string;
+  private readonly graph: OnnxGraph;
+  private ort?: OrtRunner;
+  private records?: Map<string, ValueRecord>;
+  private modules?: Map<string, string[]>;
+  private disposed = false;
+
+  private constructor(graph: OnnxGraph, input: InputSpec, options: OnnxModelOptions) {
+    this.graph = graph;
+    this.input = input;
+    this.inputName = graph.input.name;
+    this.outputName = graph.outputs[0].name;
+    this.preprocessing = resolvePreprocessing(options.preprocessing);
+    const declaredClasses = graph.outputs[0].dims?.[1];
+    if (typeof declaredClasses === 'number' && declaredClasses > 0 && graph.outputs[0].dims?.length === 2) this.classes = declaredClasses;
+    if (options.classNames) {
+      if (options.classNames.length !== this.numClasses) {
+        throw new XaiError(`classNames has ${options.classNames.length} names but the model has ${this.numClasses} classes`);
+      }
+      this.classNames = [...options.classNames];
+    }
+  }
+
+  /** Builds the classifier from model bytes (see `loadOnnxModel`). */
+  static async create(source: OnnxSource, options: OnnxModelOptions = {}): Promise<OnnxClassifier> {
+    const model = decodeModel(source.bytes, source.name);
+    let graph: OnnxGraph;
+    try {
+      graph = new OnnxGraph(model, source.readExternal);
+    } catch (error) {
+      if (error instanceof XaiError) throw new XaiError(`${source.name}: ${error.message}`, { cause: error.cause });
+      throw new XaiError(`${source.name} could not be loaded: ${(error as Error).message}`, { cause: error });
+    }
+    let classifier: OnnxClassifier | undefined;
+    try {
+      const input = inputSpec(graph, options.inputSize, source.name);
+      classifier = new OnnxClassifier(graph, input, options);
+      // Folding runs the graph twice; above 1024×1024 shape arithmetic just stays on the host.
+      if (graph.nodes.some((n) => n.op === 'Shape') && input.height * input.width <= FOLD_MAX_PIXELS) foldShapeChains(graph, (b) => classifier!.zerosInput(b));
+      if (options.engine === 'onnxruntime' || options.engine === 'auto' || options.engine === undefined) {
+        const found = await createOrtRunner(source.ortModel ?? source.bytes, classifier.inputName, classifier.outputName, {
+          threads: options.threads,
+          externalData: options.externalData,
+        });
+        if (found.runner) classifier.ort = found.runner;
+        else if (options.engine === 'onnxruntime') {
+          throw new XaiError(`engine "onnxruntime" was asked for, but ${found.name} is unusable: ${found.reason}`);
+        }
+      } else if (options.engine !== 'tfjs') {
+        throw new XaiError(`Unknown engine "${String(options.engine)}"; accepted: auto, tfjs, onnxruntime`);
+      }
+      return classifier;
+    } catch (error) {
+      classifier?.dispose();
+      if (!classifier) graph.dispose();
+      if (error instanceof XaiError) throw error;
+      throw new XaiError(`${source.name}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Logits per image (from the declared output, or from one forward pass when it is dynamic). */
+  get numClasses(): number {
+    this.classes ??= this.shapeOf(this.outputName).slice(1).reduce((a, b) => a * b, 1);
+    return this.classes;
+  }
+
+  get engine(): string {
+    return this.ort ? this.ort.engine : `tfjs:${tf.getBackend()}`;
+  }
+
+  /** Logits `[B, numClasses]` for a preprocessed NHWC batch. */
+  async predict(batch: tf.Tensor4D): Promise<tf.Tensor2D> {
+    this.checkBatch(batch, 'predict');
+    if (this.ort) {
+      const chw = this.input.layout === 'NCHW' ? tf.transpose(batch, TO_NCHW) : batch;
+      const data = (await chw.data()) as Float32Array;
+      if (chw !== batch) chw.dispose();
+      const out = await this.ort.run(data, this.modelShape(batch.shape[0]));
+      return tf.tensor2d(out.data, [batch.shape[0], out.data.length / batch.shape[0]]);
+    }
+    return this.predictTfjs(batch);
+  }
+
+  /** The forward pass on the tfjs graph (what `predict` does without onnxruntime). */
+  predictTfjs(batch: tf.Tensor4D): tf.Tensor2D {
+    this.checkBatch(batch, 'predict');
+    const out = this.graph.run(this.inputValue(batch), { eager: true, plan: 'fast' }).get(this.outputName)!;
+    return tf.tidy(() => {
+      const t = out.kind === 'host' ? tf.tensor(out.h.data, out.h.shape) : out.nhwc ? tf.transpose(out.t, TO_NCHW) : out.t;
+      const logits = tf.reshape(t, [batch.shape[0], -1]) as tf.Tensor2D;
+      if (out.kind === 'tensor' && out.t !== batch) out.t.dispose();
+      return logits;
+    });
+  }
+
+  layers(): LayerInfo[] {
+    const records = this.shapes();
+    const modules = this.moduleMap();
+    const list: (LayerInfo & { order: number })[] = [];
+    for (const [path, tensors] of modules) {
+      if (tensors.length !== 1) continue;
+      const r = records.get(tensors[0]);
+      if (!r || r.host) continue;
+      list.push({ name: path, shape: r.shape.slice(1), kind: r.op, camTarget: r.shape.length === 4, order: r.order });
+    }
+    // Tensors made outside any module (functional calls such as DenseNet's final F.relu, or
+    // every tensor of an export without scopes) are listed by their raw names.
+    const scoped = list.length > 0;
+    for (const [name, r] of records) {
+      if (r.host || r.order < 0) continue;
+      const producer = this.graph.producers.get(name);
+      if (scoped && producer && modulePaths(producer.name).length > 0) continue;
+      list.push({ name, shape: r.shape.slice(1), kind: r.op, camTarget: r.shape.length === 4, order: r.order });
+    }
+    list.sort((a, b) => a.order - b.order || a.name.split('.').length - b.name.split('.').length);
+    return list.map(({ order: _order, ...info }) => info);
+  }
+
+  defaultCamLayer(): string {
+    const records = this.shapes();
+    const spatial = (name: string) => {
+      const r = records.get(name);
+      return r && !r.host && r.shape.length === 4 && r.shape[2] * r.shape[3] > 1;
+    };
+    // Walk back from the logits along the data path to the last 4-D map with spatial extent.
+    let name = this.outputName;
+    let found: string | undefined;
+    for (let steps = 0; steps < 10_000; steps++) {
+      if (spatial(name)) {
+        found = name;
+        break;
+      }
+      const node = this.graph.producers.get(name);
+      const next = node?.inputs.find((i) => i && records.has(i) && !records.get(i)!.host);
+      if (!next) break;
+      name = next;
+    }
+    if (!found) throw new XaiError('the model has no 4-D feature map before its output; name a layer explicitly');
+    // An adaptive pool that keeps the size (VGG's avgpool) is not the feature extractor's output.
+    const producer = this.graph.producers.get(found);
+    if (producer && POOLING.has(producer.op) && producer.op === 'AveragePool') {
+      const before = producer.inputs[0];
+      const a = records.get(before), b = records.get(found);
+      if (a && b && a.shape[2] === b.shape[2] && a.shape[3] === b.shape[3]) found = before;
+    }
+    return this.nameForTensor(found);
+  }
+
+  async activationsAndGradient(image: tf.Tensor4D, layer: string, classIndex: number): Promise<LayerGradient> {
+    this.checkBatch(image, 'activationsAndGradient');
+    if (image.shape[0] !== 1) throw new XaiError(`activationsAndGradient takes one image [1, H, W, C], got a batch of ${image.shape[0]}`);
+    if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.numClasses) {
+      throw new XaiError(`class index ${classIndex} is out of range: the model has ${this.numClasses} classes (0–${this.numClasses - 1})`);
+    }
+    const { tensor: target } = this.resolveLayer(layer);
+    const record = this.shapes().get(target)!;
+    const physical = record.nhwc ? TO_NHWC.map((a) => record.shape[a]) : record.shape;
+    let activations: tf.Tensor | undefined;
+    let logits: tf.Tensor2D | undefined;
+    const inputValue = this.inputValue(image);
+    const f = (z: tf.Tensor): tf.Scalar => {
+      const out = this.graph.run(inputValue, {
+        fetch: [this.outputName],
+        onValue: (name, value) => {
+          if (name !== target || value.kind !== 'tensor') return;
+          activations = tf.keep(value.t.clone());
+          return { ...value, t: tf.add(value.t, z) };
+        },
+      });
+      const v = out.get(this.outputName)!;
+      if (v.kind !== 'tensor') throw new XaiError('the model output is a constant');
+      const l = tf.reshape(v.nhwc ? tf.transpose(v.t, TO_NCHW) : v.t, [1, -1]) as tf.Tensor2D;
+      logits = tf.keep(l.clone());
+      return tf.sum(tf.slice(l, [0, classIndex], [1, 1]));
+    };
+    let gradient: tf.Tensor;
+    try {
+      gradient = tf.tidy(() => tf.grad(f)(tf.zeros(physical)));
+    } catch (error) {
+      activations?.dispose();
+      logits?.dispose();
+      if (error instanceof XaiError) throw error;
+      throw new XaiError(`the gradient at "${layer}" could not be computed on ${tf.getBackend()}: ${(error as Error).message}`, { cause: error });
+    }
+    if (!activations || !logits) throw new XaiError(`"${layer}" was not computed in the forward pass`);
+    const toNhwc = (t: tf.Tensor): tf.Tensor4D => {
+      if (record.nhwc) return t as tf.Tensor4D;
+      const out = tf.tidy(() => (t.rank === 4 ? tf.transpose(t, TO_NHWC) : tf.reshape(t, [1, 1, 1, -1])) as tf.Tensor4D);
+      t.dispose();
+      return out;
+    };
+    return { activations: toNhwc(activations), gradient: toNhwc(gradient), logits };
+  }
+
+  /** Maps a module path or a raw tensor name to the tensor it names. */
+  resolveLayer(layer: string): ResolvedLayer {
+    const records = this.shapes();
+    const modules = this.moduleMap();
+    const tensors = modules.get(layer);
+    let tensorName: string | undefined;
+    if (tensors && tensors.length === 1) tensorName = tensors[0];
+    else if (tensors && tensors.length > 1) {
+      throw new XaiError(`module "${layer}" has ${tensors.length} outputs (${listForMessage(tensors)}); name one of these tensors instead`);
+    } else if (records.has(layer) && layer !== this.inputName) tensorName = layer;
+    const record = tensorName ? records.get(tensorName) : undefined;
+    if (!tensorName || !record || record.host) {
+      const depth = (name: string) => (name.startsWith('/') ? 99 : name.split('.').length);
+      const usable = this.layers()
+        .map((l, i) => ({ ...l, i }))
+        .sort((a, b) => depth(a.name) - depth(b.name) || a.i - b.i)
+        .map((l) => `${l.name} [${l.shape.join('×')}]${l.camTarget ? '' : ' (not 4-D)'}`);
+      throw new XaiError(`Unknown layer "${layer}"; layers of this model: ${listForMessage(usable)} (raw ONNX tensor names work too)`);
+    }
+    if (record.shape.length !== 4 && record.shape.length !== 2) {
+      throw new XaiError(`layer "${layer}" has shape [${record.shape.join(', ')}]; only 4-D feature maps (and 2-D outputs) give activations and gradients`);
+    }
+    return { name: layer, tensor: tensorName };
+  }
+
+  /** Operators left in the tfjs graph after load-time folding, with their counts. */
+  opCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const n of this.graph.nodes) counts[n.op] = (counts[n.op] ?? 0) + 1;
+    return counts;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.graph.dispose();
+    void this.ort?.dispose();
+  }
+
+  /** The shape pass: every value's ONNX shape for one image (run once, on first need). */
+  private shapes(): Map<string, ValueRecord> {
+    if (this.records) return this.records;
+    const records = new Map<string, ValueRecord>();
+    const order = new Map<string, { order: number; op: string }>();
+    this.graph.nodes.forEach((n, i) => n.outputs.forEach((o) => o && order.set(o, { order: i, op: n.op })));
+    const input = this.zerosInput(1);
+    try {
+      tf.tidy(() => {
+        this.graph.run(input, {
+          eager: true,
+          fetch: [this.outputName],
+          onValue: (name, v) => {
+            const shape = v.kind === 'host' ? v.h.shape : v.nhwc ? TO_NCHW.map((a) => v.t.shape[a]) : v.t.shape;
+            const o = order.get(name) ?? { order: -1, op: 'Input' };
+            records.set(name, { shape: [...shape], nhwc: v.kind === 'tensor' && v.nhwc, host: v.kind === 'host', ...o });
+          },
+        });
+      });
+    } finally {
+      if (input.kind === 'tensor') input.t.dispose();
+    }
+    this.records = records;
+    return records;
+  }
+
+  private shapeOf(name: string): number[] {
+    return this.shapes().get(name)?.shape ?? [];
+  }
+
+  private moduleMap(): Map<string, string[]> {
+    this.modules ??= moduleOutputs(this.graph.nodes, [this.outputName]);
+    return this.modules;
+  }
+
+  private nameForTensor(tensorName: string): string {
+    let best: string | undefined;
+    for (const [path, tensors] of this.moduleMap()) {
+      if (tensors.length === 1 && tensors[0] === tensorName && (!best || path.split('.').length < best.split('.').length)) best = path;
+    }
+    return best ?? tensorName;
+  }
+
+  /** A zero image batch as the graph's input value. */
+  zerosInput(batch: number): Value {
+    const { height, width, channels } = this.input;
+    return this.inputValue(tf.zeros([batch, height, width, channels]) as tf.Tensor4D);
+  }
+
+  private inputValue(batch: tf.Tensor4D): Value {
+    return { kind: 'tensor', t: batch, nhwc: this.input.layout === 'NCHW' };
+  }
+
+  private modelShape(batch: number): number[] {
+    const { height, width, channels, layout } = this.input;
+    return layout === 'NCHW' ? [batch, channels, height, width] : [batch, height, width, channels];
+  }
+
+  private checkBatch(batch: tf.Tensor, what: string): void {
+    if (this.disposed) throw new XaiError('the model has been disposed');
+    const { height, width, channels } = this.input;
+    const s = batch.shape;
+    if (batch.rank !== 4 || s[1] !== height || s[2] !== width || s[3] !== channels) {
+      throw new XaiError(`${what} takes preprocessed NHWC input [B, ${height}, ${width}, ${channels}], got [${s.join(', ')}]`);
+    }
+    if (batch.dtype !== 'float32') throw new XaiError(`${what} takes float32 input, got ${batch.dtype}`);
+  }
+}
+
+function inputSpec(graph: OnnxGraph, inputSize: OnnxModelOptions['inputSize'], name: string): InputSpec {
+  const dims = graph.input.dims!;
+  const channelsFirst = typeof dims[1] === 'number' && dims[1] <= 4;
+  const channelsLast = typeof dims[3] === 'number' && dims[3] <= 4;
+  const layout = channelsFirst || !channelsLast ? 'NCHW' : 'NHWC';
+  const [c, h, w] = layout === 'NCHW' ? [dims[1], dims[2], dims[3]] : [dims[3], dims[1], dims[2]];
+  if (typeof c !== 'number' || c < 1) throw new XaiError(`${name}: the input "${graph.input.name}" has no fixed channel count (dims [${dims.join(', ')}])`);
+  let size: [number, number] | undefined;
+  if (inputSize !== undefined) {
+    size = typeof inputSize === 'number' ? [inputSize, inputSize] : [inputSize[0], inputSize[1]];
+    if (!size.every((s) => Number.isInteger(s) && s > 0)) throw new XaiError(`inputSize must be positive integers, got ${JSON.stringify(inputSize)}`);
+  }
+  const fixed = (d: unknown, i: 0 | 1, axis: string): number => {
+    if (typeof d === 'number' && d > 0) {
+      if (size && size[i] !== d) throw new XaiError(`inputSize ${size.join('×')} differs from the model's fixed ${axis} ${d}`);
+      return d;
+    }
+    if (size) return size[i];
+    throw new XaiError(
+      `${name}: the input "${graph.input.name}" has a dynamic ${axis} (dims [${dims.map((x) => x ?? '?').join(', ')}]); pass inputSize: [height, width]`,
+    );
+  };
+  const spec: InputSpec = { height: fixed(h, 0, 'height'), width: fixed(w, 1, 'width'), channels: c, layout };
+  if (spec.height * spec.width * spec.channels > MAX_INPUT_VALUES) {
+    throw new XaiError(`${name}: an input of ${spec.height}×${spec.width}×${spec.channels} is larger than supported (${MAX_INPUT_VALUES} values per image)`);
+  }
+  return spec;
+}

@@ -1,0 +1,365 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { XaiError } from '@xai/core';
+import { tensorFromProto, type ExternalDataReader, type HostTensor } from './host.js';
+import { Attributes, describeNode, type GraphNode, type Value } from './ir.js';
+import { disposePrepared } from './ops/conv.js';
+import { hostToTensor, makeContext, type OpContext } from './ops/context.js';
+import { FOLDABLE_OPS, OPS, SUPPORTED_OPS } from './ops/registry.js';
+import { defaultOpset, toNumber, type ModelProto, type ValueInfoProto } from './proto.js';
+
+/** A graph input or output as declared: element type and dims (a string for a named dynamic dim). */
+export interface DeclaredValue {
+  name: string;
+  elemType: number;
+  dims: (number | string | undefined)[] | undefined;
+}
+
+export interface RunOptions {
+  /** Names whose values to return (default: the graph outputs). */
+  fetch?: readonly string[];
+  /**
+   * `exact` (default) runs every node as exported; `fast` fuses each Conv with the Relu/Clip(0, 6)
+   * that alone reads it (forward only: the Conv's own output is not computed).
+   */
+  plan?: 'exact' | 'fast';
+  /** Free intermediate tensors as soon as their last reader ran (not inside gradients). */
+  eager?: boolean;
+  /** Called with each value as it is produced; may return a replacement (gradient injection). */
+  onValue?: (name: string, value: Value) => Value | void;
+}
+
+const MAX_NODES = 1_000_000;
+
+/** An ONNX graph ready to run on tfjs: constants folded, weights converted, in execution order. */
+export class OnnxGraph {
+  readonly opset: number;
+  readonly input: DeclaredValue;
+  readonly outputs: DeclaredValue[];
+  /** Nodes to run, in order. */
+  nodes: GraphNode[];
+  /** Node-produced or declared value names → the node that produces them (for layer scopes). */
+  readonly producers = new Map<string, GraphNode>();
+  readonly constants = new Map<string, HostTensor>();
+  private readonly constTensors = new Map<HostTensor, tf.Tensor>();
+  private readonly derived = new Map<unknown, tf.Tensor>();
+  private lastUse = new Map<string, number>();
+  private fast?: { nodes: GraphNode[]; lastUse: Map<string, number> };
+  private disposed = false;
+
+  constructor(model: ModelProto, readExternal?: ExternalDataReader) {
+    const graph = model.graph!;
+    this.opset = defaultOpset(model);
+    const rawNodes = graph.node ?? [];
+    if (rawNodes.length > MAX_NODES) throw new XaiError(`the graph has ${rawNodes.length} nodes, more than ${MAX_NODES}`);
+
+    for (const init of graph.initializer ?? []) {
+      if (!init.name) throw new XaiError('an initializer has no name');
+      this.constants.set(init.name, tensorFromProto(init, readExternal));
+    }
+    const declaredInputs = (graph.input ?? []).filter((i) => i.name && !this.constants.has(i.name)).map(declared);
+    const images = declaredInputs.filter((i) => i.dims?.length === 4);
+    if (declaredInputs.length === 0) throw new XaiError('the model declares no input (every graph input is an initializer)');
+    if (images.length !== 1 || declaredInputs.length !== 1) {
+      const list = declaredInputs.map((i) => `${i.name} [${i.dims?.map((d) => d ?? '?').join(', ') ?? 'unknown rank'}]`).join('; ');
+      throw new XaiError(
+        images.length === 0
+          ? `the model has no 4-D image input (N, C, H, W); its inputs are: ${list}`
+          : `the model has ${declaredInputs.length} inputs (${list}); only models with one 4-D image input are supported`,
+      );
+    }
+    this.input = images[0];
+    if (this.input.elemType !== 1) throw new XaiError(`the input "${this.input.name}" has element type ${this.input.elemType}; only float32 inputs are supported`);
+    this.outputs = (graph.output ?? []).map(declared);
+    if (this.outputs.length === 0) throw new XaiError('the model declares no output');
+
+    const unsupported = new Map<string, string>();
+    this.nodes = rawNodes.map((n, index) => {
+      const op = n.opType ?? '';
+      const domain = n.domain ?? '';
+      const node: GraphNode = {
+        index,
+        name: n.name ?? '',
+        op,
+        inputs: [...(n.input ?? [])],
+        outputs: [...(n.output ?? [])],
+        attrs: new Attributes(n.attribute ?? [], describeNode({ op, name: n.name ?? '', index })),
+      };
+      if ((domain !== '' && domain !== 'ai.onnx') || !OPS[op]) {
+        if (!unsupported.has(op)) unsupported.set(op, `${domain && domain !== 'ai.onnx' ? `${domain}.` : ''}${op || '(no op type)'} (node "${node.name || `#${index}`}")`);
+      }
+      return node;
+    });
+    if (unsupported.size > 0) {
+      throw new XaiError(
+        `the model uses operators the tfjs graph does not implement: ${[...unsupported.values()].join(', ')}. Supported: ${SUPPORTED_OPS.join(', ')}`,
+      );
+    }
+    this.nodes = this.sorted(this.nodes);
+    for (const n of this.nodes) for (const o of n.outputs) if (o) this.producers.set(o, n);
+    for (const o of this.outputs) {
+      if (!this.producers.has(o.name) && !this.constants.has(o.name) && o.name !== this.input.name) {
+        throw new XaiError(`the output "${o.name}" is produced by no node`);
+      }
+    }
+    this.foldConstants();
+    this.prepare();
+    this.computeLastUse();
+  }
+
+  /** Orders nodes so each runs after what it reads; rejects cycles and undefined inputs. */
+  private sorted(nodes: GraphNode[]): GraphNode[] {
+    const available = new Set<string>([this.input.name, ...this.constants.keys(), '']);
+    const pending = new Map<string, GraphNode[]>();
+    const waiting = new Map<GraphNode, number>();
+    const producedBy = new Set(nodes.flatMap((n) => n.outputs));
+    const order: GraphNode[] = [];
+    const ready: GraphNode[] = [];
+    for (const n of nodes) {
+      const missing = new Set(n.inputs.filter((i) => !available.has(i)));
+      for (const i of missing) {
+        if (!producedBy.has(i)) throw new XaiError(`${describeNode(n)} reads "${i}", which no node, input or initializer defines`);
+        pending.set(i, [...(pending.get(i) ?? []), n]);
+      }
+      waiting.set(n, missing.size);
+      if (missing.size === 0) ready.push(n);
+    }
+    while (ready.length > 0) {
+      const n = ready.shift()!;
+      order.push(n);
+      for (const o of n.outputs) {
+        if (!o || available.has(o)) continue;
+        available.add(o);
+        for (const m of pending.get(o) ?? []) {
+          const left = waiting.get(m)! - 1;
+          waiting.set(m, left);
+          if (left === 0) ready.push(m);
+        }
+      }
+    }
+    if (order.length !== nodes.length) throw new XaiError('the graph has a cycle (some nodes depend on their own outputs)');
+    return order;
+  }
+
+  private context(node: GraphNode): OpContext {
+    return makeContext(node, this.opset, (h) => this.constant(h), (key, make) => this.cached(key, make));
+  }
+
+  /** A tensor derived from constants (an NHWC copy, a divisor map), made once and kept. */
+  cached(key: unknown, make: () => tf.Tensor): tf.Tensor {
+    let t = this.derived.get(key);
+    if (!t || t.isDisposed) {
+      t = tf.keep(tf.tidy(make));
+      this.derived.set(key, t);
+    }
+    return t;
+  }
+
+  /** A constant as a kept tfjs tensor, made once. */
+  constant(h: HostTensor): tf.Tensor {
+    let t = this.constTensors.get(h);
+    if (!t || t.isDisposed) {
+      t = tf.keep(hostToTensor(h));
+      this.constTensors.set(h, t);
+    }
+    return t;
+  }
+
+  /** Evaluates, at load, every foldable node whose inputs are all constants, and drops it. */
+  private foldConstants(): void {
+    const kept: GraphNode[] = [];
+    for (const node of this.nodes) {
+      const inputs = node.inputs.map((i) => (i ? this.constants.get(i) : undefined));
+      const allConst = node.inputs.every((i, k) => !i || inputs[k] !== undefined);
+      if (FOLDABLE_OPS.has(node.op) && allConst) {
+        const outs = OPS[node.op].run(this.context(node), inputs.map((h) => (h ? { kind: 'host' as const, h } : undefined)));
+        if (outs.every((v) => v.kind === 'host')) {
+          node.outputs.forEach((name, k) => name && this.constants.set(name, (outs[k] as { h: HostTensor }).h));
+          continue;
+        }
+        for (const v of outs) if (v.kind === 'tensor') v.t.dispose();
+      }
+      kept.push(node);
+    }
+    this.nodes = kept;
+    this.removeDead();
+  }
+
+  /** Drops nodes whose outputs nothing reads. */
+  removeDead(): void {
+    const needed = new Set(this.outputs.map((o) => o.name));
+    const live: GraphNode[] = [];
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const n = this.nodes[i];
+      if (n.outputs.some((o) => o && needed.has(o))) {
+        live.push(n);
+        for (const inp of n.inputs) if (inp) needed.add(inp);
+      }
+    }
+    this.nodes = live.reverse();
+    for (const name of [...this.constants.keys()]) if (!needed.has(name)) this.constants.delete(name);
+  }
+
+  private prepare(): void {
+    try {
+      this.prepareNodes();
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+  }
+
+  private prepareNodes(): void {
+    for (const node of this.nodes) {
+      const def = OPS[node.op];
+      if (!def.prepare) continue;
+      const inputs = node.inputs.map((i) => {
+        const h = i ? this.constants.get(i) : undefined;
+        return h ? ({ kind: 'host', h } as Value) : i ? ({ kind: 'tensor' } as unknown as Value) : undefined;
+      });
+      node.prepared = def.prepare(this.context(node), inputs);
+    }
+  }
+
+  computeLastUse(): void {
+    this.lastUse = lastUses(this.nodes);
+    this.fast = undefined;
+  }
+
+  /** The forward-only plan with activations fused into convolutions (made on first use). */
+  private fastPlan(): { nodes: GraphNode[]; lastUse: Map<string, number> } {
+    if (this.fast) return this.fast;
+    const readers = new Map<string, GraphNode[]>();
+    for (const n of this.nodes) for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+    const outputs = new Set(this.outputs.map((o) => o.name));
+    const absorbed = new Set<GraphNode>();
+    const nodes: GraphNode[] = [];
+    for (const n of this.nodes) {
+      if (absorbed.has(n)) continue;
+      const out = n.outputs[0];
+      const next = n.op === 'Conv' && n.outputs.length === 1 && !outputs.has(out) ? readers.get(out) : undefined;
+      const act = next?.length === 1 ? activationOf(next[0], this.opset, this.constants) : undefined;
+      if (next && act && next[0].outputs.length === 1) {
+        absorbed.add(next[0]);
+        nodes.push({ ...n, outputs: next[0].outputs, activation: act });
+      } else nodes.push(n);
+    }
+    this.fast = { nodes, lastUse: lastUses(nodes) };
+    return this.fast;
+  }
+
+  /**
+   * Runs the graph. `input` is the image batch as a Value (NHWC tensors are tagged). Returns the
+   * fetched values; with `eager`, every other intermediate tensor is disposed.
+   */
+  run(input: Value, options: RunOptions = {}): Map<string, Value> {
+    if (this.disposed) throw new XaiError('the model has been disposed');
+    const fetch = new Set(options.fetch ?? this.outputs.map((o) => o.name));
+    const plan = options.plan === 'fast' ? this.fastPlan() : { nodes: this.nodes, lastUse: this.lastUse };
+    const env = new Map<string, Value>();
+    const set = (name: string, value: Value) => {
+      const replaced = options.onValue?.(name, value);
+      env.set(name, replaced ?? value);
+    };
+    set(this.input.name, input);
+    const get = (name: string): Value | undefined => {
+      if (!name) return undefined;
+      const v = env.get(name);
+      if (v) return v;
+      const h = this.constants.get(name);
+      return h ? { kind: 'host', h } : undefined;
+    };
+    try {
+      plan.nodes.forEach((node, index) => {
+        const inputs = node.inputs.map(get);
+        const exec = () => {
+          const outs = OPS[node.op].run(this.context(node), inputs);
+          // An output that is an input tensor (Identity) gets its own handle, so freeing one keeps the other.
+          return outs.map((o) => (o.kind === 'tensor' && inputs.some((i) => i?.kind === 'tensor' && i.t === o.t) ? { ...o, t: o.t.clone() } : o));
+        };
+        let outs: Value[] = [];
+        if (options.eager) {
+          tf.tidy(() => {
+            outs = exec();
+            return outs.flatMap((v) => (v.kind === 'tensor' ? [v.t] : []));
+          });
+        } else outs = exec();
+        node.outputs.forEach((name, k) => {
+          if (!name) return;
+          const v = outs[k];
+          if (!v) throw new XaiError(`${describeNode(node)} produced no output ${k}`);
+          set(name, v);
+        });
+        if (options.eager) {
+          for (const name of node.inputs) {
+            if (name && plan.lastUse.get(name) === index && !fetch.has(name) && name !== this.input.name) {
+              const v = env.get(name);
+              if (v?.kind === 'tensor') v.t.dispose();
+              env.delete(name);
+            }
+          }
+          node.outputs.forEach((name) => {
+            if (name && !plan.lastUse.has(name) && !fetch.has(name)) {
+              const v = env.get(name);
+              if (v?.kind === 'tensor') v.t.dispose();
+              env.delete(name);
+            }
+          });
+        }
+      });
+    } catch (error) {
+      if (options.eager) for (const [name, v] of env) if (v.kind === 'tensor' && name !== this.input.name) v.t.dispose();
+      throw error instanceof XaiError ? error : new XaiError(`running the ONNX graph failed: ${(error as Error).message}`, { cause: error });
+    }
+    const out = new Map<string, Value>();
+    for (const name of fetch) {
+      const v = get(name);
+      if (!v) throw new XaiError(`"${name}" was not computed`);
+      out.set(name, v);
+    }
+    return out;
+  }
+
+  /** Every value name a node produces (for raw tensor names). */
+  valueNames(): string[] {
+    return this.nodes.flatMap((n) => n.outputs.filter(Boolean));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of this.constTensors.values()) t.dispose();
+    this.constTensors.clear();
+    for (const t of this.derived.values()) t.dispose();
+    this.derived.clear();
+    for (const n of this.nodes) disposePrepared(n.prepared);
+  }
+}
+
+function lastUses(nodes: readonly GraphNode[]): Map<string, number> {
+  const last = new Map<string, number>();
+  nodes.forEach((n, i) => n.inputs.forEach((name) => name && last.set(name, i)));
+  return last;
+}
+
+/** The activation a node applies, when a convolution can absorb it. */
+function activationOf(node: GraphNode, opset: number, constants: Map<string, HostTensor>): 'relu' | 'relu6' | undefined {
+  if (node.op === 'Relu') return 'relu';
+  if (node.op !== 'Clip') return undefined;
+  const bound = (i: number, attr: string, fallback: number) => {
+    if (opset < 11) return node.attrs.float(attr, fallback);
+    const name = node.inputs[i];
+    if (!name) return fallback;
+    const h = constants.get(name);
+    return h && h.data.length === 1 ? h.data[0] : NaN;
+  };
+  return bound(1, 'min', -Infinity) === 0 && bound(2, 'max', Infinity) === 6 ? 'relu6' : undefined;
+}
+
+function declared(v: ValueInfoProto): DeclaredValue {
+  const tt = v.type?.tensorType;
+  const dims = tt?.shape?.dim?.map((d) =>
+    (d as { value?: string }).value === 'dimValue' ? toNumber(d.dimValue) : d.dimParam || undefined,
+  );
+  return { name: v.name ?? '', elemType: tt?.elemType ?? 0, dims: tt?.shape ? dims : undefined };
+}
+

@@ -1,0 +1,5 @@
+export { OnnxClassifier, type OnnxEngine, type OnnxModelOptions } from './classifier.js';
+export { loadOnnxModel, type OnnxModelSource } from './load.js';
+export { SUPPORTED_OPS } from './ops/registry.js';
+export { modulePaths } from './scopes.js';
+export { mutate, mutateFields, seededRandom, MUTATIONS, FIELD_MUTATIONS, type Mutation, type FieldMutation } from './fuzz.js';

@@ -1,0 +1,2 @@
+export * from '../index.js';
+export { loadOnnxModel } from './load.js';

@@ -1,0 +1,57 @@
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { XaiError } from '@xai/core';
+import { OnnxClassifier, type OnnxModelOptions } from '../classifier.js';
+import type { ExternalDataReader } from '../host.js';
+import { externalFromMap, sourceBytes, type OnnxModelSource } from '../load.js';
+
+/** Reads byte ranges of external-data files that sit beside the model file. */
+function externalFromDirectory(directory: string): ExternalDataReader {
+  return (location, offset, length) => {
+    const path = join(directory, location);
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (error) {
+      throw new XaiError(`the model's external data file "${location}" is missing (looked for ${path})`, { cause: error });
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const n = length ?? size - offset;
+      if (offset + n > size) throw new XaiError(`the external data file ${path} has ${size} bytes; the model reads up to byte ${offset + n}`);
+      const out = new Uint8Array(n);
+      let done = 0;
+      while (done < n) {
+        const got = readSync(fd, out, done, n - done, offset + done);
+        if (got <= 0) break;
+        done += got;
+      }
+      return out.subarray(0, done);
+    } finally {
+      closeSync(fd);
+    }
+  };
+}
+
+/** Loads an ONNX classifier from a file path, a Uint8Array or an ArrayBuffer (Node). */
+export async function loadOnnxModel(source: OnnxModelSource, options: OnnxModelOptions = {}): Promise<OnnxClassifier> {
+  if (typeof source !== 'string' || /^(https?|data|blob):/.test(source)) {
+    const bytes = await sourceBytes(source);
+    return OnnxClassifier.create({ bytes, name: 'ONNX model', readExternal: externalFromMap(options.externalData) }, options);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(source));
+  } catch (error) {
+    throw new XaiError(`cannot read the model file "${source}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
+  return OnnxClassifier.create(
+    {
+      bytes,
+      name: `"${source}"`,
+      readExternal: externalFromMap(options.externalData) ?? externalFromDirectory(dirname(source)),
+      ortModel: source,
+    },
+    options,
+  );
+}

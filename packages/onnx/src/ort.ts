@@ -1,0 +1,84 @@
+import { XaiError, isNode } from '@xai/core';
+
+/** The part of onnxruntime's API the classifier uses (same in onnxruntime-node and -web). */
+interface OrtTensor {
+  data: unknown;
+  dims: readonly number[];
+  dispose?(): void;
+}
+interface OrtSession {
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release?(): Promise<void>;
+}
+interface OrtModule {
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+  InferenceSession: { create(model: Uint8Array | string, options?: object): Promise<OrtSession> };
+}
+
+/** Runs an ONNX model's batched forward pass on onnxruntime. */
+export interface OrtRunner {
+  /** `onnxruntime-node` or `onnxruntime-web`. */
+  readonly engine: string;
+  run(data: Float32Array, dims: readonly number[]): Promise<{ data: Float32Array; dims: number[] }>;
+  dispose(): Promise<void>;
+}
+
+// A variable specifier keeps bundlers from resolving the optional peer at build time.
+const importOptional = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
+
+/** The onnxruntime package for this platform, or why it cannot be used. */
+export async function importOrt(): Promise<{ module?: OrtModule; name: string; reason?: string }> {
+  const name = isNode() ? 'onnxruntime-node' : 'onnxruntime-web';
+  try {
+    const m = (await importOptional(name)) as OrtModule & { default?: OrtModule };
+    const module = m.InferenceSession ? m : m.default;
+    if (!module?.InferenceSession) return { name, reason: 'the package has no InferenceSession' };
+    return { module, name };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+    return { name, reason: missing ? 'not installed' : (error as Error).message };
+  }
+}
+
+export async function createOrtRunner(
+  model: Uint8Array | string,
+  inputName: string,
+  outputName: string,
+  options: { threads?: number; externalData?: Record<string, Uint8Array> } = {},
+): Promise<{ runner?: OrtRunner; reason?: string; name: string }> {
+  const found = await importOrt();
+  if (!found.module) return { name: found.name, reason: found.reason };
+  const ort = found.module;
+  let session: OrtSession;
+  try {
+    session = await ort.InferenceSession.create(model, {
+      graphOptimizationLevel: 'all',
+      ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+      ...(options.externalData ? { externalData: Object.entries(options.externalData).map(([path, data]) => ({ path, data })) } : {}),
+    });
+  } catch (error) {
+    return { name: found.name, reason: `onnxruntime could not load the model: ${(error as Error).message}` };
+  }
+  const runner: OrtRunner = {
+    engine: found.name,
+    async run(data, dims) {
+      const feed = new ort.Tensor('float32', data, dims);
+      let result: Record<string, OrtTensor>;
+      try {
+        result = await session.run({ [inputName]: feed });
+      } catch (error) {
+        throw new XaiError(`onnxruntime failed to run the model: ${(error as Error).message}`, { cause: error });
+      }
+      const out = result[outputName];
+      const values = out.data instanceof Float32Array ? out.data : Float32Array.from(out.data as ArrayLike<number>);
+      const answer = { data: values, dims: [...out.dims] };
+      for (const t of Object.values(result)) if (t !== out) t.dispose?.();
+      return answer;
+    },
+    async dispose() {
+      await session.release?.();
+    },
+  };
+  return { runner, name: found.name };
+}
