@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LayersClassifier, saliencyMap } from '@xai/core';
+import { LayersClassifier, saliencyMap, type Classifier } from '@xai/core';
+import { loadOnnxModel } from '@xai/onnx';
 import {
   TEST_BACKENDS,
   buildTinyChelseaLayersModel,
+  fixturePath,
   goldenCase,
   maxAbsDiff,
   nchwToNhwc,
@@ -16,14 +18,20 @@ import { blurImages, deletion, evaluateCurves, insertion } from '../src/index.js
 const golden = goldenCase('tiny-chelsea');
 const [H, W] = golden.input_size;
 
-describe.each(TEST_BACKENDS)('golden tiny-chelsea on %s', (backend) => {
-  let model: LayersClassifier;
+const MODELS = {
+  onnx: () => loadOnnxModel(fixturePath('tiny-chelsea', 'model.onnx'), { engine: 'tfjs' }),
+  layers: async () => new LayersClassifier(buildTinyChelseaLayersModel()),
+};
+const CASES = TEST_BACKENDS.flatMap((backend) => (['onnx', 'layers'] as const).map((kind) => [backend, kind] as const));
+
+describe.each(CASES)('golden tiny-chelsea on %s through the %s model', (backend, kind) => {
+  let model: Classifier;
   let image: tf.Tensor4D;
   const order = readFixtureNpy('tiny-chelsea', 'salient_order.npy');
 
   beforeAll(async () => {
     await useBackend(backend);
-    model = new LayersClassifier(buildTinyChelseaLayersModel());
+    model = await MODELS[kind]();
     const input = readFixtureFloat32('tiny-chelsea', 'input.npy');
     expect(input.shape).toEqual([1, 3, H, W]);
     const nhwc = nchwToNhwc(input.data, input.shape);

@@ -111,6 +111,8 @@ export class OnnxClassifier implements Classifier {
       classifier = new OnnxClassifier(graph, input, options);
       // Folding runs the graph twice; above 1024×1024 shape arithmetic just stays on the host.
       if (graph.nodes.some((n) => n.op === 'Shape') && input.height * input.width <= FOLD_MAX_PIXELS) foldShapeChains(graph, (b) => classifier!.zerosInput(b));
+      // Measured now, so the tensors a first run caches belong to loading, not to a later call.
+      classifier.layers();
       if (options.engine === 'onnxruntime' || options.engine === 'auto' || options.engine === undefined) {
         const found = await createOrtRunner(source.ortModel ?? source.bytes, classifier.inputName, classifier.outputName, {
           threads: options.threads,
