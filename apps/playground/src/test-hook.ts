@@ -1,0 +1,23 @@
+import type { SaliencyMap } from '@xai/core';
+import { state } from './state.js';
+
+function plainMap(map: SaliencyMap) {
+  return { method: map.method, classIndex: map.classIndex, height: map.height, width: map.width, params: map.params, data: Array.from(map.data) };
+}
+
+/**
+ * `window.xaiPlayground.snapshot()`: the page's results as plain JSON, so browser tests can check
+ * the numbers (maps, curves, the pixels sent to the model) against a run in Node.
+ */
+export function exposeTestHook(): void {
+  const snapshot = () => ({
+    backend: state.backend?.id,
+    model: state.model && { name: state.model.name, input: state.model.input, numClasses: state.model.numClasses },
+    image: state.image && { width: state.image.width, height: state.image.height, channels: state.image.channels, data: Array.from(state.image.data) },
+    top: state.prediction?.top,
+    explained: state.explained && { method: state.explained.method, maps: state.explained.maps.map(plainMap) },
+    curves: state.curves,
+    comparison: state.comparison.map((e) => ({ map: plainMap(e.map), curves: e.curves })),
+  });
+  (globalThis as { xaiPlayground?: unknown }).xaiPlayground = { snapshot };
+}

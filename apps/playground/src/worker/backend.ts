@@ -1,0 +1,39 @@
+// The browser backends, best first. A bundle can only use backends it imports, so all are here.
+import '@tensorflow/tfjs-backend-webgpu';
+import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { selectBackend, BROWSER_BACKENDS } from '@xai/core';
+import type { BackendInfo } from '../protocol.js';
+import { softwareGpu } from './gpu-probe.js';
+
+// Vite hashes the file names, so tfjs is told where each one went.
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+});
+
+/**
+ * Activates WebGPU, else WebGL, else wasm (else plain JS). A GPU backend that the browser
+ * emulates in software is passed over: it runs these models 25–90× slower than wasm.
+ * `prefer` forces a backend, emulated or not.
+ */
+export async function startBackend(prefer?: string): Promise<BackendInfo> {
+  if (prefer) {
+    const choice = await selectBackend({ candidates: BROWSER_BACKENDS, prefer });
+    return { id: choice.id, skipped: choice.skipped };
+  }
+  const passedOver: BackendInfo['skipped'] = [];
+  const candidates = [];
+  for (const candidate of BROWSER_BACKENDS) {
+    const software = await softwareGpu(candidate.backend);
+    if (software) passedOver.push({ id: candidate.id, reason: `emulated in software (${software}); slower than wasm` });
+    else candidates.push(candidate);
+  }
+  const choice = await selectBackend({ candidates });
+  return { id: choice.id, skipped: [...passedOver, ...choice.skipped] };
+}

@@ -1,0 +1,95 @@
+import {
+  LayersClassifier,
+  XaiError,
+  isWhiteBox,
+  loadTfjsClassifier,
+  filesSource,
+  urlSource,
+  type Classifier,
+} from '@xai/core';
+import { loadOnnxModel } from '@xai/onnx';
+import { DEMO_MODEL, buildDemoArchitecture } from '@xai/zoo';
+import type { DemoIndex } from '../../demo-assets.js';
+import type { ModelInfo, ModelSource } from '../protocol.js';
+import { checkModelFits } from '../logic/model-fit.js';
+import { UNTRAINED_DEMO_SEED } from '../logic/demo-fallback.js';
+
+export interface LoadedModel {
+  model: Classifier;
+  info: ModelInfo;
+}
+
+/** Loads the model the user chose and checks that the app can explain it. */
+export async function loadModel(source: ModelSource, demoBase: string, preprocessing?: string): Promise<LoadedModel> {
+  const { model, name, note } = await open(source, demoBase, preprocessing);
+  try {
+    checkModelFits(model);
+    return { model, info: describe(model, name, preprocessing ?? 'from the model', note) };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+async function open(
+  source: ModelSource,
+  demoBase: string,
+  preprocessing: string | undefined,
+): Promise<{ model: Classifier; name: string; note?: string }> {
+  switch (source.kind) {
+    case 'demo':
+      return openDemo(demoBase);
+    case 'tfjs': {
+      const model = await loadTfjsClassifier(filesSource(source.files), { preprocessing });
+      const json = source.files.find((f) => f.name.endsWith('.json'));
+      return { model, name: json?.name ?? 'model.json' };
+    }
+    case 'onnx': {
+      // The differentiable tfjs graph runs everything: Abs-CAM needs its gradients anyway.
+      const model = await loadOnnxModel(new Uint8Array(source.bytes), { preprocessing, engine: 'tfjs' });
+      return { model, name: source.name };
+    }
+    default:
+      throw new XaiError(`Unknown model source ${JSON.stringify((source as { kind: unknown }).kind)}`);
+  }
+}
+
+/**
+ * The zoo's trained demo model when the build found it; otherwise the same architecture with its
+ * seeded initial weights, so the app still works (with meaningless explanations).
+ */
+async function openDemo(demoBase: string): Promise<{ model: Classifier; name: string; note?: string }> {
+  const index = (await fetch(new URL('index.json', demoBase))
+    .then((r) => (r.ok ? r.json() : undefined))
+    .catch(() => undefined)) as DemoIndex | undefined;
+  if (index?.model) {
+    const url = new URL('model/model.json', demoBase).href;
+    return { model: await loadTfjsClassifier(urlSource(url)), name: 'demo shapes classifier' };
+  }
+  const layers = buildDemoArchitecture({ size: DEMO_MODEL.inputSize, numClasses: DEMO_MODEL.classNames.length, seed: UNTRAINED_DEMO_SEED });
+  const model = new LayersClassifier(layers, { classNames: DEMO_MODEL.classNames, preprocessing: DEMO_MODEL.preprocessing });
+  return { model, name: 'demo shapes classifier', note: 'untrained weights: the trained model was not found when the app was built' };
+}
+
+function describe(model: Classifier, name: string, preprocessing: string, note?: string): ModelInfo {
+  const whiteBox = isWhiteBox(model);
+  return {
+    name,
+    input: model.input,
+    numClasses: model.numClasses,
+    classNames: model.classNames,
+    engine: model.engine,
+    preprocessing,
+    camLayers: whiteBox ? model.layers().filter((l) => l.camTarget) : [],
+    defaultCamLayer: whiteBox ? safeDefaultLayer(model) : undefined,
+    note,
+  };
+}
+
+function safeDefaultLayer(model: Classifier): string | undefined {
+  try {
+    return model.defaultCamLayer?.();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { XaiError, deprocess, preprocess, type Classifier, type RawImage } from '@xai/core';
+import type { LoadedModel } from './models.js';
+import type { PredictResult } from '../protocol.js';
+import { topClasses } from '../logic/top-classes.js';
+
+/** The worker's state: the model in use and the current image, preprocessed for it. */
+export class Session {
+  private loaded?: LoadedModel;
+  private image?: tf.Tensor4D;
+  /** Class indices of the current image, most probable first. */
+  private rankedClasses: number[] = [];
+
+  /** Swaps in a new model; the image must be predicted again for it. */
+  setModel(next: LoadedModel): void {
+    this.loaded?.model.dispose();
+    this.loaded = next;
+    this.clearImage();
+  }
+
+  get model(): Classifier {
+    if (!this.loaded) throw new XaiError('No model is loaded yet');
+    return this.loaded.model;
+  }
+
+  get input(): tf.Tensor4D {
+    if (!this.image) throw new XaiError('No image yet: pick a sample or drop an image first');
+    return this.image;
+  }
+
+  get ranked(): readonly number[] {
+    return this.rankedClasses;
+  }
+
+  /** Preprocesses the image for the model and returns its top-5 classes. */
+  async predict(raw: RawImage): Promise<PredictResult> {
+    const model = this.model;
+    const image = preprocess(raw, model.input, model.preprocessing);
+    let logits: tf.Tensor2D | undefined;
+    try {
+      logits = await model.predict(image);
+      const values = await logits.data();
+      if (values.some((v) => !Number.isFinite(v))) {
+        throw new XaiError('The model returned non-finite scores for this image; check the preprocessing preset');
+      }
+      const ranked = topClasses(values, model.numClasses, model.classNames);
+      const modelView = await deprocess(image, model.preprocessing);
+      this.clearImage();
+      this.image = image;
+      this.rankedClasses = ranked.map((p) => p.classIndex);
+      return { top: ranked.slice(0, 5), modelView };
+    } catch (error) {
+      image.dispose();
+      throw error;
+    } finally {
+      logits?.dispose();
+    }
+  }
+
+  private clearImage(): void {
+    this.image?.dispose();
+    this.image = undefined;
+    this.rankedClasses = [];
+  }
+}
