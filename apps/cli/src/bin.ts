@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { main } from './main.js';
 
+// A closed pipe (`xai predict … | head`) ends the output, not the program with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const controller = new AbortController();
 process.on('SIGINT', () => {
   if (controller.signal.aborted) process.exit(130);
