@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { readNpyFile } from '@xai/core/node';
+import { useBackend } from '@xai/testing';
+import { DEMO_SAMPLES } from '@xai/zoo';
+import { demoSampleFiles } from '@xai/zoo/node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { scratchDir, xai } from './run-cli.js';
+
+const star = demoSampleFiles('star-1');
+
+describe('xai on the bundled demo model (no --model)', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it('layers names the demo model’s stages and its default Abs-CAM layer', async () => {
+    const run = await xai('layers', '--json');
+    expect(run.code).toBe(0);
+    const { defaultCamLayer, layers } = JSON.parse(run.stdout);
+    expect(defaultCamLayer).toBe('stage3');
+    expect(layers.map((l: { name: string }) => l.name)).toEqual(expect.arrayContaining(['stage1', 'stage2', 'stage3', 'logits']));
+  });
+
+  it('predict gives every sample its true class', async () => {
+    const images = DEMO_SAMPLES.map((s) => demoSampleFiles(s.name).image);
+    const run = await xai('predict', ...images, '--json', '--top', '1');
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.stdout) as { top: { className: string }[] }[];
+    expect(rows.map((r) => r.top[0].className)).toEqual(DEMO_SAMPLES.map((s) => s.className));
+  });
+
+  it('explain --method all writes four figures and maps whose peak is on the object', async () => {
+    const out = scratchDir();
+    const before = tf.memory().numTensors;
+    const run = await xai('explain', star.image, '--method', 'all', '--n', '500', '--out', out, '--quiet');
+    expect(run.code).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    const report = JSON.parse(readFileSync(join(out, 'star-1', 'explain.json'), 'utf8'));
+    expect(report.prediction[0].className).toBe('star');
+    const truth = JSON.parse(readFileSync(star.groundTruth, 'utf8')) as { bbox: { x: number; y: number; width: number; height: number } };
+    for (const method of ['rise', 'abs-cam-init', 'abs-cam-final']) {
+      const array = await readNpyFile(join(out, 'star-1', `${method}.npy`));
+      const [height, width] = array.shape.slice(-2);
+      const values = (array.data as Float32Array).subarray(array.shape.length === 3 ? 3 * height * width : 0);
+      const peak = values.subarray(0, height * width).reduce((best, v, i, a) => (v > a[best] ? i : best), 0);
+      const [y, x] = [Math.floor(peak / width), peak % width];
+      const { bbox } = truth;
+      expect(x >= bbox.x - 6 && x <= bbox.x + bbox.width + 6 && y >= bbox.y - 6 && y <= bbox.y + bbox.height + 6, method).toBe(true);
+    }
+  });
+
+  it('evaluate --method abs-cam-init scores the map: insertion beats deletion', async () => {
+    const run = await xai('evaluate', star.image, '--method', 'abs-cam-init', '--json', '--no-figures');
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.insertion.auc).toBeGreaterThan(result.deletion.auc);
+  });
+});
