@@ -5,7 +5,7 @@ export interface ArchitectureOptions {
   /** Input side in pixels (default 96; a multiple of 8). */
   size?: number;
   numClasses?: number;
-  /** Seeds the weight initialisers (default 0). */
+  /** Seeds the weight initialisers (default 1; each layer takes the next number). */
   seed?: number;
 }
 
@@ -18,7 +18,9 @@ type Symbolic = tfl.SymbolicTensor;
  * for a 96×96 input), global average pooling, and a dense layer of logits (no softmax).
  */
 export function buildDemoArchitecture(options: ArchitectureOptions = {}): tfl.LayersModel {
-  const { size = 96, numClasses = 4, seed = 0 } = options;
+  const { size = 96, numClasses = 4, seed = 1 } = options;
+  // tfjs takes an initializer seed of 0 as "no seed": the weights would differ on every call.
+  if (!Number.isInteger(seed) || seed < 1) throw new XaiError(`seed must be a whole number ≥ 1 (tfjs ignores 0), got ${seed}`);
   if (!Number.isInteger(size) || size < 32 || size % 8 !== 0) {
     throw new XaiError(`The input size must be a multiple of 8 and at least 32, got ${size}`);
   }
