@@ -1,3 +1,4 @@
+import { Random } from '@xai/core';
 import { SUPPORTED_OPS } from './ops/registry.js';
 import { onnx } from './proto.js';
 
@@ -10,16 +11,10 @@ export type Mutation = 'bitflip' | 'truncate' | 'overwrite' | 'splice' | 'duplic
 
 export const MUTATIONS: readonly Mutation[] = ['bitflip', 'truncate', 'overwrite', 'splice', 'duplicate'];
 
-/** mulberry32: a small seeded generator. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Uniform draws in [0, 1) from the toolkit's seeded generator. */
+function seededRandom(seed: number): () => number {
+  const random = new Random(seed >>> 0);
+  return () => random.uniform();
 }
 
 /** One mutated copy of `source` (`donor` gives spliced bytes; default the source itself). */

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { npyToFloat32, parseNpy, selectBackend } from '@xai/core';
+import { npyToFloat32, parseNpy, Random, selectBackend } from '@xai/core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The shared golden fixtures (read by path: @xai/testing depends on this package). */
@@ -47,14 +47,8 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   return diff / scale;
 }
 
-/** A seeded uniform generator (mulberry32). */
+/** Seeded uniform draws in [0, 1). */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed >>> 0);
+  return () => random.uniform();
 }
