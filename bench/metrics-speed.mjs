@@ -70,7 +70,7 @@ function parseArgs(list) {
 }
 
 async function onnxModel(path) {
-  const dist = new URL('../packages/onnx/dist/index.js', import.meta.url);
+  const dist = new URL('../packages/onnx/dist/node/index.js', import.meta.url);
   if (!existsSync(dist)) throw new Error('--onnx needs a built @xai/onnx (pnpm --filter @xai/onnx build)');
   const { loadOnnxModel } = await import(dist.href);
   return loadOnnxModel(path);
