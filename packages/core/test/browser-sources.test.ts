@@ -5,10 +5,10 @@ import { useBackend } from './helpers.js';
 import { residualModel, seedWeights } from './models.js';
 
 /** A saved model as in-memory files: model.json text and its weight bytes. */
-async function savedModel(): Promise<{ json: string; weights: Uint8Array }> {
+async function savedModel(): Promise<{ json: string; weights: ArrayBuffer }> {
   const model = residualModel();
   await seedWeights(model, 8);
-  let saved: { json: string; weights: Uint8Array } | undefined;
+  let saved: { json: string; weights: ArrayBuffer } | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       saved = {
@@ -18,7 +18,7 @@ async function savedModel(): Promise<{ json: string; weights: Uint8Array }> {
           weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: artifacts.weightSpecs }],
           userDefinedMetadata: { xai: { classNames: ['x', 'y', 'z'] } },
         }),
-        weights: new Uint8Array(artifacts.weightData as ArrayBuffer),
+        weights: artifacts.weightData as ArrayBuffer,
       };
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),

@@ -2,6 +2,7 @@ import { binaryMasks, gaussianMasks } from '@xai/rise';
 import { writeMasksFile } from '@xai/rise/node';
 import { type Command, UsageError, choiceOption, intOption, numberOption, stringOption } from '../command.js';
 import { writeMaskPreview } from '../figures.js';
+import { METHOD_OPTIONS } from '../methods.js';
 
 export const masks: Command = {
   name: 'masks',
@@ -9,10 +10,10 @@ export const masks: Command = {
   usage: 'xai masks --kind binary|gaussian --n N --s S [--p1 P] [--seed SEED] --size HxW --out FILE.npy [--preview PNG]',
   options: {
     kind: { type: 'string', value: 'binary|gaussian', description: 'mask kind', default: 'binary' },
-    n: { type: 'string', value: 'N', description: 'number of masks', default: '4000' },
-    s: { type: 'string', value: 'S', description: 'grid size', default: '8' },
-    p1: { type: 'string', value: 'P', description: 'keep probability (binary masks)', default: '0.5' },
-    seed: { type: 'string', value: 'SEED', description: 'seed', default: '0' },
+    n: METHOD_OPTIONS.n,
+    s: METHOD_OPTIONS.s,
+    p1: METHOD_OPTIONS.p1,
+    seed: METHOD_OPTIONS.seed,
     size: { type: 'string', value: 'HxW', description: 'mask size, e.g. 224x224' },
     out: { type: 'string', short: 'o', value: 'FILE.npy', description: 'where to write the masks (N×1×H×W float32)' },
     preview: { type: 'string', value: 'PNG', description: 'also write a picture of the first masks' },
