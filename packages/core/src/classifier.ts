@@ -13,14 +13,33 @@ export interface InputSpec {
 }
 
 export interface LayerInfo {
-  /** The name to pass to `activationsAndGradient`: a Keras layer name, a module path, a tensor name. */
+  /** The name to pass to `resolveLayer`: a Keras layer name, a module path, a tensor name. */
   name: string;
   /** Output shape without the batch axis, in the model's own layout. */
   shape: number[];
   /** Operation or layer class that produces it, for display. */
   kind: string;
-  /** True when the output is a 4-D feature map that Abs-CAM can use. */
+  /** True when the output is a 4-D feature map that layer methods (CAMs, Abs-CAM) can use. */
   camTarget: boolean;
+  /** The value this layer outputs; aliases (a module and its last submodule) share it. */
+  output: string;
+}
+
+/**
+ * A layer resolved once by the model's adapter (`resolveLayer`), then handed to every call that
+ * works at that layer, so a name is checked before any input is read.
+ */
+export interface LayerHandle {
+  /** The name the caller gave. */
+  readonly name: string;
+  /** The adapter's key for the value (a layer, node or tensor name). */
+  readonly output: string;
+  /** Output shape without the batch axis; NHWC `[h, w, channels]` when `spatial`. */
+  readonly shape: readonly number[];
+  /** True for a 4-D feature map, the kind layer methods weight channel by channel. */
+  readonly spatial: boolean;
+  /** Operation or layer class that produces it, for display. */
+  readonly kind: string;
 }
 
 export interface LayerGradient {
@@ -45,22 +64,28 @@ export interface Classifier {
   readonly engine: string;
   /** Logits `[B, numClasses]` for a preprocessed NHWC batch `[B, H, W, C]`. The caller owns the result. */
   predict(batch: tf.Tensor4D): Promise<tf.Tensor2D>;
-  /** Present on white-box models. */
+  /** Present on white-box models: every layer, in forward order. */
   layers?(): LayerInfo[];
+  /** Present on white-box models. Turns a layer name into a handle, or throws an `UnknownLayerError`. */
+  resolveLayer?(name: string): LayerHandle;
   /** Present on white-box models. `image` is one preprocessed NHWC image `[1, H, W, C]`. */
-  activationsAndGradient?(image: tf.Tensor4D, layer: string, classIndex: number): Promise<LayerGradient>;
-  /** The layer Abs-CAM uses when none is named: the last 4-D output before global pooling. */
-  defaultCamLayer?(): string;
+  activationsAndGradient?(image: tf.Tensor4D, layer: LayerHandle, classIndex: number): Promise<LayerGradient>;
+  /**
+   * Optional: the logits `[B, numClasses]` of the network from `layer` on, with the layer's output
+   * replaced by `activations` (NHWC `[B, h, w, k]`); values that bypass the layer come from `image`
+   * (`[1, H, W, C]`), computed once. The caller owns the result.
+   */
+  forwardFrom?(image: tf.Tensor4D, layer: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D>;
   dispose(): void;
 }
 
 export type WhiteBoxClassifier = Classifier &
-  Required<Pick<Classifier, 'layers' | 'activationsAndGradient' | 'defaultCamLayer'>>;
+  Required<Pick<Classifier, 'layers' | 'resolveLayer' | 'activationsAndGradient'>>;
 
 export function isWhiteBox(model: Classifier): model is WhiteBoxClassifier {
   return (
     typeof model.layers === 'function' &&
-    typeof model.activationsAndGradient === 'function' &&
-    typeof model.defaultCamLayer === 'function'
+    typeof model.resolveLayer === 'function' &&
+    typeof model.activationsAndGradient === 'function'
   );
 }

@@ -13,5 +13,8 @@ export { GraphClassifier, type GraphClassifierOptions } from './models/graph-cla
 export type { ClassifierOptions, StoredMetadata } from './models/options.js';
 export { readModelArtifacts, weightPathInside, type ModelSource } from './models/artifacts.js';
 export { loadTfjsClassifier, classifierFromArtifacts, urlSource, filesSource, type TfjsClassifier } from './models/load.js';
-export { findLayer, unknownLayer, requireCamTarget } from './models/layer-search.js';
+export {
+  UnknownLayerError, unknownLayer, layerHandle, requireFeatureMap, defaultFeatureLayer, defaultFeatureLayerOrNone, closestNames, editDistance,
+} from './models/layer-search.js';
+export * from './methods/index.js';
 export { ensureGradients } from './backend/register-gradients.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  XaiError, listForMessage, resolvePreprocessing,
-  type Classifier, type InputSpec, type LayerGradient, type LayerInfo, type Preprocessing,
+  XaiError, defaultFeatureLayerOrNone, layerHandle, listForMessage, resolvePreprocessing, unknownLayer,
+  type Classifier, type InputSpec, type LayerGradient, type LayerHandle, type LayerInfo, type Preprocessing,
 } from '@xai/core';
 import { OnnxGraph } from './graph.js';
 import type { ExternalDataReader } from './host.js';
@@ -52,17 +52,10 @@ interface ValueRecord {
   op: string;
 }
 
-interface ResolvedLayer {
-  name: string;
-  tensor: string;
-}
-
 const FOLD_MAX_PIXELS = 1024 * 1024;
 
 /** 8192 × 8192 RGB. */
 const MAX_INPUT_VALUES = 8192 * 8192 * 3;
-
-const POOLING = new Set(['AveragePool', 'MaxPool']);
 
 /** A PyTorch (or any ONNX) image classifier: white-box through the tfjs graph, fast through onnxruntime. */
 export class OnnxClassifier implements Classifier {
@@ -177,7 +170,7 @@ export class OnnxClassifier implements Classifier {
       if (tensors.length !== 1) continue;
       const r = records.get(tensors[0]);
       if (!r || r.host) continue;
-      list.push({ name: path, shape: r.shape.slice(1), kind: r.op, camTarget: r.shape.length === 4, order: r.order });
+      list.push({ name: path, shape: r.shape.slice(1), kind: r.op, camTarget: r.shape.length === 4, output: tensors[0], order: r.order });
     }
     // Tensors made outside any module (functional calls such as DenseNet's final F.relu, or
     // every tensor of an export without scopes) are listed by their raw names.
@@ -186,50 +179,20 @@ export class OnnxClassifier implements Classifier {
       if (r.host || r.order < 0) continue;
       const producer = this.graph.producers.get(name);
       if (scoped && producer && modulePaths(producer.name).length > 0) continue;
-      list.push({ name, shape: r.shape.slice(1), kind: r.op, camTarget: r.shape.length === 4, order: r.order });
+      list.push({ name, shape: r.shape.slice(1), kind: r.op, camTarget: r.shape.length === 4, output: name, order: r.order });
     }
     list.sort((a, b) => a.order - b.order || a.name.split('.').length - b.name.split('.').length);
     return list.map(({ order: _order, ...info }) => info);
   }
 
-  defaultCamLayer(): string {
-    const records = this.shapes();
-    const spatial = (name: string) => {
-      const r = records.get(name);
-      return r && !r.host && r.shape.length === 4 && r.shape[2] * r.shape[3] > 1;
-    };
-    // Walk back from the logits along the data path to the last 4-D map with spatial extent.
-    let name = this.outputName;
-    let found: string | undefined;
-    for (let steps = 0; steps < 10_000; steps++) {
-      if (spatial(name)) {
-        found = name;
-        break;
-      }
-      const node = this.graph.producers.get(name);
-      const next = node?.inputs.find((i) => i && records.has(i) && !records.get(i)!.host);
-      if (!next) break;
-      name = next;
-    }
-    if (!found) throw new XaiError('the model has no 4-D feature map before its output; name a layer explicitly');
-    // An adaptive pool that keeps the size (VGG's avgpool) is not the feature extractor's output.
-    const producer = this.graph.producers.get(found);
-    if (producer && POOLING.has(producer.op) && producer.op === 'AveragePool') {
-      const before = producer.inputs[0];
-      const a = records.get(before), b = records.get(found);
-      if (a && b && a.shape[2] === b.shape[2] && a.shape[3] === b.shape[3]) found = before;
-    }
-    return this.nameForTensor(found);
-  }
-
-  async activationsAndGradient(image: tf.Tensor4D, layer: string, classIndex: number): Promise<LayerGradient> {
+  async activationsAndGradient(image: tf.Tensor4D, layer: LayerHandle, classIndex: number): Promise<LayerGradient> {
     this.checkBatch(image, 'activationsAndGradient');
     if (image.shape[0] !== 1) throw new XaiError(`activationsAndGradient takes one image [1, H, W, C], got a batch of ${image.shape[0]}`);
     if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= this.numClasses) {
       throw new XaiError(`class index ${classIndex} is out of range: the model has ${this.numClasses} classes (0–${this.numClasses - 1})`);
     }
-    const { tensor: target } = this.resolveLayer(layer);
-    const record = this.shapes().get(target)!;
+    const target = layer.output;
+    const record = this.record(layer);
     const physical = record.nhwc ? TO_NHWC.map((a) => record.shape[a]) : record.shape;
     let activations: tf.Tensor | undefined;
     let logits: tf.Tensor2D | undefined;
@@ -256,9 +219,9 @@ export class OnnxClassifier implements Classifier {
       activations?.dispose();
       logits?.dispose();
       if (error instanceof XaiError) throw error;
-      throw new XaiError(`the gradient at "${layer}" could not be computed on ${tf.getBackend()}: ${(error as Error).message}`, { cause: error });
+      throw new XaiError(`the gradient at "${layer.name}" could not be computed on ${tf.getBackend()}: ${(error as Error).message}`, { cause: error });
     }
-    if (!activations || !logits) throw new XaiError(`"${layer}" was not computed in the forward pass`);
+    if (!activations || !logits) throw new XaiError(`"${layer.name}" was not computed in the forward pass`);
     const toNhwc = (t: tf.Tensor): tf.Tensor4D => {
       if (record.nhwc) return t as tf.Tensor4D;
       const out = tf.tidy(() => (t.rank === 4 ? tf.transpose(t, TO_NHWC) : tf.reshape(t, [1, 1, 1, -1])) as tf.Tensor4D);
@@ -268,8 +231,33 @@ export class OnnxClassifier implements Classifier {
     return { activations: toNhwc(activations), gradient: toNhwc(gradient), logits };
   }
 
-  /** Maps a module path or a raw tensor name to the tensor it names. */
-  resolveLayer(layer: string): ResolvedLayer {
+  async forwardFrom(image: tf.Tensor4D, layer: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D> {
+    this.checkBatch(image, 'forwardFrom');
+    const record = this.record(layer);
+    const batch = activations.shape[0];
+    const run = (x: tf.Tensor4D) => {
+      const replacement: Value = { kind: 'tensor', t: record.nhwc ? activations : tf.transpose(activations, TO_NCHW), nhwc: record.nhwc };
+      const out = this.graph.run(this.inputValue(x), {
+        fetch: [this.outputName],
+        onValue: (name) => (name === layer.output ? replacement : undefined),
+      }).get(this.outputName)!;
+      if (out.kind !== 'tensor') throw new XaiError('the model output is a constant');
+      return tf.reshape(out.nhwc ? tf.transpose(out.t, TO_NCHW) : out.t, [batch, -1]) as tf.Tensor2D;
+    };
+    return tf.tidy(() => {
+      try {
+        // Nodes before the layer run once, at batch 1; what follows broadcasts over the batch.
+        const logits = run(image);
+        if (logits.shape[0] === batch) return logits;
+      } catch {
+        // a node after the layer that cannot broadcast a batch of 1 (a concatenation, a fixed reshape)
+      }
+      return run(tf.tile(image, [batch, 1, 1, 1]));
+    });
+  }
+
+  /** Maps a module path or a raw tensor name to a handle on the tensor it names. */
+  resolveLayer(layer: string): LayerHandle {
     const records = this.shapes();
     const modules = this.moduleMap();
     const tensors = modules.get(layer);
@@ -279,18 +267,20 @@ export class OnnxClassifier implements Classifier {
       throw new XaiError(`module "${layer}" has ${tensors.length} outputs (${listForMessage(tensors)}); name one of these tensors instead`);
     } else if (records.has(layer) && layer !== this.inputName) tensorName = layer;
     const record = tensorName ? records.get(tensorName) : undefined;
-    if (!tensorName || !record || record.host) {
-      const depth = (name: string) => (name.startsWith('/') ? 99 : name.split('.').length);
-      const usable = this.layers()
-        .map((l, i) => ({ ...l, i }))
-        .sort((a, b) => depth(a.name) - depth(b.name) || a.i - b.i)
-        .map((l) => `${l.name} [${l.shape.join('×')}]${l.camTarget ? '' : ' (not 4-D)'}`);
-      throw new XaiError(`Unknown layer "${layer}"; layers of this model: ${listForMessage(usable)} (raw ONNX tensor names work too)`);
-    }
+    if (!tensorName || !record || record.host) throw unknownLayer(layer, this.layers(), defaultFeatureLayerOrNone(this));
+    const shape = record.shape.slice(1);
+    const nhwc = shape.length === 3 ? [shape[1], shape[2], shape[0]] : shape;
+    const info: LayerInfo = { name: layer, shape, kind: record.op, camTarget: shape.length === 3, output: tensorName };
+    return layerHandle(layer, info, nhwc);
+  }
+
+  private record(layer: LayerHandle): ValueRecord {
+    const record = this.shapes().get(layer.output);
+    if (!record || record.host) throw unknownLayer(layer.name, this.layers());
     if (record.shape.length !== 4 && record.shape.length !== 2) {
-      throw new XaiError(`layer "${layer}" has shape [${record.shape.join(', ')}]; only 4-D feature maps (and 2-D outputs) give activations and gradients`);
+      throw new XaiError(`layer "${layer.name}" has shape [${record.shape.join(', ')}]; only 4-D feature maps (and 2-D outputs) give activations and gradients`);
     }
-    return { name: layer, tensor: tensorName };
+    return record;
   }
 
   /** Operators left in the tfjs graph after load-time folding, with their counts. */
@@ -340,14 +330,6 @@ export class OnnxClassifier implements Classifier {
   private moduleMap(): Map<string, string[]> {
     this.modules ??= moduleOutputs(this.graph.nodes, [this.outputName]);
     return this.modules;
-  }
-
-  private nameForTensor(tensorName: string): string {
-    let best: string | undefined;
-    for (const [path, tensors] of this.moduleMap()) {
-      if (tensors.length === 1 && tensors[0] === tensorName && (!best || path.split('.').length < best.split('.').length)) best = path;
-    }
-    return best ?? tensorName;
   }
 
   /** A zero image batch as the graph's input value. */

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import type { Classifier, InputSpec, LayerGradient, LayerInfo, Layout } from '../classifier.js';
+import type { Classifier, InputSpec, LayerGradient, LayerHandle, LayerInfo, Layout } from '../classifier.js';
 import { XaiError } from '../errors.js';
 import { ensureGradients } from '../backend/register-gradients.js';
 import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
-import { lastFeatureMapBeforePooling, requireCamTarget, unknownLayer } from './layer-search.js';
+import { defaultFeatureLayerOrNone, layerHandle, unknownLayer } from './layer-search.js';
 import type { ClassifierOptions } from './options.js';
 
 interface GraphNode {
@@ -70,15 +70,18 @@ export class GraphClassifier implements Classifier {
     return this.layerList;
   }
 
-  defaultCamLayer(): string {
-    return lastFeatureMapBeforePooling(this.layers(), (l) => l.shape.length <= 1);
+  resolveLayer(name: string): LayerHandle {
+    const node = this.resolveNode(name);
+    const info = this.layers().find((l) => l.name === node);
+    if (!info) throw unknownLayer(name, this.layers(), defaultFeatureLayerOrNone(this));
+    const { shape, layout } = { shape: info.shape, layout: this.input.layout };
+    const nhwc = shape.length === 3 && layout === 'NCHW' ? [shape[1], shape[2], shape[0]] : shape;
+    return layerHandle(name, info, nhwc);
   }
 
-  async activationsAndGradient(image: tf.Tensor4D, layerName: string, classIndex: number): Promise<LayerGradient> {
+  async activationsAndGradient(image: tf.Tensor4D, handle: LayerHandle, classIndex: number): Promise<LayerGradient> {
     await ensureGradients();
-    const node = this.resolveNode(layerName);
-    const info = this.layers().find((l) => l.name === node);
-    if (info) requireCamTarget(info, this.layers());
+    const node = handle.output;
     const x = this.toModel(image);
     const value = this.model.execute(x, node) as tf.Tensor4D;
     let logits: tf.Tensor2D | undefined;
@@ -101,6 +104,20 @@ export class GraphClassifier implements Classifier {
     }
   }
 
+  async forwardFrom(image: tf.Tensor4D, handle: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D> {
+    return tf.tidy(() => {
+      const fed = this.input.layout === 'NHWC' ? activations : tf.transpose(activations, [0, 3, 1, 2]);
+      const run = (x: tf.Tensor4D) =>
+        this.model.execute({ [this.inputName]: this.toModel(x), [handle.output]: fed }, this.outputName) as tf.Tensor2D;
+      try {
+        // Nodes that bypass the layer run at batch 1 and broadcast over the batch.
+        return run(image);
+      } catch {
+        return run(tf.tile(image, [activations.shape[0], 1, 1, 1]));
+      }
+    });
+  }
+
   dispose(): void {
     this.model.dispose();
   }
@@ -110,7 +127,7 @@ export class GraphClassifier implements Classifier {
     if (this.nodes.some((n) => n.name === name)) return name;
     const scoped = this.nodes.filter((n) => `/${n.name}/`.includes(`/${name}/`) && !NOT_LAYERS.has(n.op));
     if (scoped.length > 0) return scoped[scoped.length - 1].name;
-    throw unknownLayer(name, this.layers());
+    throw unknownLayer(name, this.layers(), defaultFeatureLayerOrNone(this));
   }
 
   private measureLayers(): LayerInfo[] {
@@ -121,7 +138,7 @@ export class GraphClassifier implements Classifier {
       const layers = candidates.map((n, i) => {
         const t = outputs[i];
         const camTarget = t.rank === 4 && t.dtype === 'float32';
-        return { name: n.name, shape: t.shape.slice(1), kind: n.op, camTarget };
+        return { name: n.name, shape: t.shape.slice(1), kind: n.op, camTarget, output: n.name };
       });
       tf.dispose(outputs);
       return layers;

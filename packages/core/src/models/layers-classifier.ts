@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
-import type { Classifier, InputSpec, LayerGradient, LayerInfo } from '../classifier.js';
+import type { Classifier, InputSpec, LayerGradient, LayerHandle, LayerInfo } from '../classifier.js';
 import { XaiError } from '../errors.js';
 import { ensureGradients } from '../backend/register-gradients.js';
 import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
-import { findLayer, lastFeatureMapBeforePooling, requireCamTarget } from './layer-search.js';
+import { defaultFeatureLayerOrNone, layerHandle, unknownLayer } from './layer-search.js';
 import type { ClassifierOptions } from './options.js';
 
 type AnyLayer = LayersModel['layers'][number];
@@ -14,8 +14,6 @@ interface FoundLayer {
   info: LayerInfo;
   layer: AnyLayer;
 }
-
-const POOLING = /^(GlobalAveragePooling2D|GlobalMaxPooling2D|Flatten)$/;
 
 /**
  * A tfjs LayersModel (Sequential or functional, nested models included) as a white-box
@@ -61,37 +59,66 @@ export class LayersClassifier implements Classifier {
     return this.found.map((f) => f.info);
   }
 
-  defaultCamLayer(): string {
-    return lastFeatureMapBeforePooling(this.layers(), (l) => POOLING.test(l.kind));
+  resolveLayer(name: string): LayerHandle {
+    const found = this.found.find((f) => f.info.name === name);
+    if (!found) throw unknownLayer(name, this.layers(), defaultFeatureLayerOrNone(this));
+    return layerHandle(name, found.info, found.info.shape);
   }
 
-  async activationsAndGradient(image: tf.Tensor4D, layerName: string, classIndex: number): Promise<LayerGradient> {
+  async activationsAndGradient(image: tf.Tensor4D, handle: LayerHandle, classIndex: number): Promise<LayerGradient> {
     await ensureGradients();
-    const { layer, info } = findLayer(this.found, layerName);
-    requireCamTarget(info, this.layers());
-    const original = layer.call;
+    const layer = this.layerOf(handle);
     let activations: tf.Tensor4D | undefined;
     let logits: tf.Tensor2D | undefined;
     const classLogit = (delta: tf.Tensor) => {
-      layer.call = function (this: AnyLayer, ...args: Parameters<CallFn>) {
-        const out = original.apply(this, args) as tf.Tensor4D;
-        activations = tf.keep(out);
-        return tf.add(out, delta);
-      };
-      try {
-        logits = tf.keep(this.model.apply(image, { training: false }) as tf.Tensor2D);
-      } finally {
-        layer.call = original;
-      }
+      logits = tf.keep(
+        this.applyReplacing(layer, image, (out) => {
+          activations = tf.keep(out as tf.Tensor4D);
+          return tf.add(out, delta);
+        }),
+      );
       return tf.squeeze(tf.slice(logits, [0, classIndex], [1, 1]));
     };
-    const zeros = tf.zeros([1, ...info.shape]);
+    const zeros = tf.zeros([1, ...handle.shape]);
     try {
       const gradient = tf.grad(classLogit)(zeros) as tf.Tensor4D;
       return { activations: activations!, gradient, logits: logits! };
     } finally {
       zeros.dispose();
     }
+  }
+
+  async forwardFrom(image: tf.Tensor4D, handle: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D> {
+    const layer = this.layerOf(handle);
+    return tf.tidy(() => {
+      try {
+        // Layers before the target run once, at batch 1; what follows broadcasts over the batch.
+        return this.applyReplacing(layer, image, () => activations);
+      } catch {
+        // A layer after the target that cannot broadcast (e.g. concatenation with an earlier value).
+        const tiled = tf.tile(image, [activations.shape[0], 1, 1, 1]);
+        return this.applyReplacing(layer, tiled, () => activations);
+      }
+    });
+  }
+
+  /** Runs the model with `layer`'s output passed through `replace`. */
+  private applyReplacing(layer: AnyLayer, image: tf.Tensor4D, replace: (out: tf.Tensor) => tf.Tensor): tf.Tensor2D {
+    const original = layer.call;
+    layer.call = function (this: AnyLayer, ...args: Parameters<CallFn>) {
+      return replace(original.apply(this, args) as tf.Tensor);
+    };
+    try {
+      return this.model.apply(image, { training: false }) as tf.Tensor2D;
+    } finally {
+      layer.call = original;
+    }
+  }
+
+  private layerOf(handle: LayerHandle): AnyLayer {
+    const found = this.found.find((f) => f.info.output === handle.output);
+    if (!found) throw unknownLayer(handle.name, this.layers());
+    return found.layer;
   }
 
   dispose(): void {
@@ -109,7 +136,7 @@ function collectLayers(model: LayersModel, prefix: string): FoundLayer[] {
     if (!shape) continue;
     out.push({
       layer,
-      info: { name, shape, kind: layer.getClassName(), camTarget: shape.length === 3 && !isInputLayer(layer) },
+      info: { name, shape, kind: layer.getClassName(), camTarget: shape.length === 3 && !isInputLayer(layer), output: name },
     });
   }
   return out;
