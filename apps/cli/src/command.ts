@@ -89,14 +89,6 @@ export function intOption(args: ParsedArgs, name: string, fallback: number, min 
   return value;
 }
 
-export function numberOption(args: ParsedArgs, name: string, fallback: number): number {
-  const raw = args.values[name];
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new UsageError(`--${name} must be a number, got "${raw}"`);
-  return value;
-}
-
 export function choiceOption<T extends string>(args: ParsedArgs, name: string, choices: readonly T[], fallback: T): T {
   const raw = (args.values[name] as string | undefined) ?? fallback;
   if (!choices.includes(raw as T)) {

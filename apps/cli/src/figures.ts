@@ -7,6 +7,7 @@ import type { Curve, ReportRow } from '@xai/viz';
 import { readImage, writeCurves, writeFigure, writeMaskGrid, writeReport as writeHtmlReport } from '@xai/viz/node';
 import type { LoadedInput } from './inputs.js';
 import type { CompareResults } from './results.js';
+import { registry } from './registry.js';
 
 /** The reference notebooks' figure: the image titled with class and probability, and the overlay. */
 export async function writeExplanationFigure(
@@ -15,9 +16,10 @@ export async function writeExplanationFigure(
   map: SaliencyMap,
   model: Classifier,
   probability: number | undefined,
+  label: string,
 ): Promise<void> {
   const image = input.pixels ?? (await deprocess(input.tensor, model.preprocessing));
-  await writeFigure(path, image, map, { probability });
+  await writeFigure(path, image, map, { probability, overlayTitle: label });
 }
 
 export function toCurve(result: CurveResult, className?: string): Curve {
@@ -52,6 +54,7 @@ export async function writeCompareReport(path: string, results: CompareResults, 
       const curve = (kind: 'insertion' | 'deletion') => ({ ...result[kind], kind, classIndex: image.classIndex, className: image.className });
       methodRows.push({
         method,
+        label: registry.label(method),
         map: { data: npyToFloat32(array), height, width, method, classIndex: image.classIndex, className: image.className },
         insertion: curve('insertion'),
         deletion: curve('deletion'),
@@ -61,6 +64,7 @@ export async function writeCompareReport(path: string, results: CompareResults, 
   }
   const summary = results.methods.map((method) => ({
     method,
+    label: registry.label(method),
     images: results.summary[method].insertion.images,
     insertion: results.summary[method].insertion.meanAuc,
     deletion: results.summary[method].deletion.meanAuc,

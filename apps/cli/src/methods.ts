@@ -1,87 +1,144 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { absCam } from '@xai/abs-cam';
-import { XaiError, type Classifier, type LongWorkOptions, type SaliencyMap } from '@xai/core';
-import { rise, type MaskSource, type ScoreKind } from '@xai/rise';
-import { type OptionSpec, type ParsedArgs, UsageError, choiceOption, intOption, numberOption, stringOption } from './command.js';
+import {
+  XaiError,
+  flagName,
+  parseParams,
+  parseTargets,
+  prepareMethod,
+  runPrepared,
+  type Classifier,
+  type LongWorkOptions,
+  type MethodDescriptor,
+  type ParamSpec,
+  type Params,
+  type PreparedMethod,
+  type SaliencyMap,
+  type Targets,
+} from '@xai/core';
+import { type OptionSpec, type ParsedArgs, UsageError, intOption, stringOption } from './command.js';
+import { registry } from './registry.js';
 
-export const METHODS = ['rise', 'rise-gaussian', 'abs-cam-init', 'abs-cam-final'] as const;
-export type MethodName = (typeof METHODS)[number];
-
-export const METHOD_OPTIONS: Record<string, OptionSpec> = {
-  n: { type: 'string', value: 'N', description: 'RISE: number of masks', default: '4000' },
-  s: { type: 'string', value: 'S', description: 'RISE: grid size', default: '8' },
-  p1: { type: 'string', value: 'P', description: 'RISE: keep probability of binary masks', default: '0.5' },
-  seed: { type: 'string', value: 'SEED', description: 'RISE: seed of the mask generator', default: '0' },
-  scores: { type: 'string', value: 'prob|logit', description: 'RISE: weight masks by softmax probabilities or raw logits', default: 'prob' },
-  layer: { type: 'string', value: 'NAME', description: 'Abs-CAM: the layer (default: the last feature map before pooling)' },
-  class: { type: 'string', value: 'top|INDEX|NAME', description: 'the class to explain', default: 'top' },
+/** Flags every method command has besides the methods' own parameters. */
+const GENERAL: Record<string, OptionSpec> = {
+  layer: { type: 'string', value: 'NAME[,NAME]', description: 'layer methods: the layer(s) (default: the last feature map before the head; `xai layers` lists them)' },
+  class: { type: 'string', value: 'top|INDEX|NAME|LIST|all', description: 'the class(es) to explain', default: 'top' },
   'batch-size': { type: 'string', value: 'B', description: 'images per forward batch', default: '32' },
 };
 
-export interface MethodSettings {
-  n: number;
-  s: number;
-  p1: number;
-  seed: number;
-  scores: ScoreKind;
-  layer?: string;
-  batchSize: number;
-  /** Masks given by --masks, replacing generation. */
-  masks?: MaskSource;
+/** The methods' parameters as flags (one per name, shared by the methods that take it), made from the registry. */
+export function methodOptions(): Record<string, OptionSpec> {
+  const options: Record<string, OptionSpec> = {};
+  for (const { spec, methods } of registry.parameters()) {
+    const flag = flagName(spec.name);
+    if (flag in GENERAL) throw new Error(`method parameter "${spec.name}" collides with the CLI's --${flag}`);
+    const defaults = new Set(methods.map((m) => String(m.params.find((p) => p.name === spec.name)!.default)));
+    options[flag] = paramOption(spec, `${methods.map((m) => m.label).join(', ')}: ${spec.help}`, defaults.size === 1);
+  }
+  return { ...options, ...GENERAL };
 }
 
-export function methodSettings(args: ParsedArgs): MethodSettings {
-  const p1 = numberOption(args, 'p1', 0.5);
-  if (!(p1 > 0 && p1 <= 1)) throw new UsageError(`--p1 must be in (0, 1], got "${args.values.p1}"`);
+/** A parameter as a flag; `help` is the text shown in --help. */
+export function paramOption(spec: ParamSpec, help = spec.help, withDefault = true): OptionSpec {
   return {
-    n: intOption(args, 'n', 4000),
-    s: intOption(args, 's', 8, 2),
-    p1,
-    seed: intOption(args, 'seed', 0, 0),
-    scores: choiceOption(args, 'scores', ['prob', 'logit'] as const, 'prob'),
-    layer: stringOption(args, 'layer'),
-    batchSize: intOption(args, 'batch-size', 32),
+    type: spec.type === 'boolean' ? 'boolean' : 'string',
+    value: placeholder(spec),
+    description: help,
+    default: withDefault ? String(spec.default) : undefined,
   };
 }
 
-/** `top`, a class index or a class name → the class index (undefined for top). */
-export function resolveClassArg(value: string | undefined, model: Classifier): number | undefined {
-  if (value === undefined || value === 'top') return undefined;
-  if (/^\d+$/.test(value)) {
-    const index = Number(value);
-    if (index >= model.numClasses) {
-      throw new XaiError(`--class ${index} is out of range: the model has ${model.numClasses} classes (0–${model.numClasses - 1})`);
-    }
-    return index;
+/** A method's parameters from their flags, checked by the contract; a bad value is a usage error. */
+export function paramsFromFlags(specs: readonly ParamSpec[], args: ParsedArgs, command: string): Params {
+  try {
+    return parseParams(specs, Object.fromEntries(specs.map((p) => [p.name, args.values[flagName(p.name)]])), command);
+  } catch (error) {
+    if (!(error instanceof XaiError)) throw error;
+    throw new UsageError(flagWording(error.message, command), command);
   }
-  const index = model.classNames?.indexOf(value) ?? -1;
-  if (index < 0) {
-    const names = model.classNames?.length ? model.classNames.join(', ') : 'none (use an index)';
-    throw new XaiError(`--class "${value}" is not a class of the model; its classes: ${names}`);
+}
+
+function placeholder(spec: ParamSpec): string {
+  if (spec.type === 'choice') return spec.choices.join('|');
+  return spec.name.toUpperCase();
+}
+
+/** One line per method for --help: id, label, kind. */
+export function methodList(): string {
+  return registry
+    .list()
+    .map((m) => `  ${m.id.padEnd(22)} ${m.label}${m.box === 'white' ? ' (needs gradients)' : ''}`)
+    .join('\n');
+}
+
+/** `--method a,b` / `all` → descriptors, or a usage error naming the accepted ids. */
+export function parseMethodList(args: ParsedArgs, flag: string, fallback: readonly string[] | 'all'): MethodDescriptor[] {
+  const raw = stringOption(args, flag);
+  if (raw === undefined) return fallback === 'all' ? registry.list() : fallback.map((id) => registry.get(id));
+  if (raw.trim() === 'all') return registry.list();
+  const ids = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !registry.has(id));
+  if (unknown.length || ids.length === 0) {
+    throw new UsageError(`--${flag} takes a comma-separated list of ${registry.ids().join(', ')} (or all); got "${raw}"`);
   }
-  return index;
+  return [...new Set(ids)].map((id) => registry.get(id));
+}
+
+/** The class(es) asked for with --class; undefined when not given. */
+export function targetsArg(args: ParsedArgs): Targets | undefined {
+  const raw = stringOption(args, 'class');
+  return raw === undefined ? undefined : parseTargets(raw);
 }
 
 /**
- * Runs one method. RISE returns a map for every class (the same cost as one); Abs-CAM one map
- * for the target class.
+ * Checks every chosen method against the model before any input is read: parameters, layers,
+ * classes. A flag that none of the chosen methods takes, an unknown layer or a bad value is a
+ * usage error (exit 2).
  */
-export async function runMethod(
-  method: MethodName,
+export function prepareMethods(
+  methods: readonly MethodDescriptor[],
   model: Classifier,
-  image: tf.Tensor4D,
-  settings: MethodSettings,
-  target: number | undefined,
-  work: LongWorkOptions,
-): Promise<SaliencyMap[]> {
-  const long = { ...work, batchSize: settings.batchSize };
-  if (method === 'rise' || method === 'rise-gaussian') {
-    const masks = settings.masks ?? (method === 'rise' ? 'binary' : 'gaussian');
-    const generation = settings.masks
-      ? {}
-      : { n: settings.n, s: settings.s, seed: settings.seed, ...(method === 'rise' ? { p1: settings.p1 } : {}) };
-    return rise(model, image, { ...long, masks, ...generation, scores: settings.scores, classes: 'all' });
+  args: ParsedArgs,
+  targetsFor: (method: MethodDescriptor) => Targets,
+): PreparedMethod[] {
+  const batchSize = intOption(args, 'batch-size', 32);
+  const layerArg = stringOption(args, 'layer');
+  const layer = layerArg?.split(',').map((s) => s.trim()).filter(Boolean);
+  refuseUnusedFlags(methods, args, layer !== undefined);
+  return methods.map((method) => {
+    const params = Object.fromEntries(method.params.map((p) => [p.name, args.values[flagName(p.name)]]));
+    try {
+      return prepareMethod(method, model, {
+        params,
+        batchSize,
+        targets: targetsFor(method),
+        layer: method.layers === 'none' ? undefined : layer,
+      });
+    } catch (error) {
+      if (error instanceof XaiError) throw new UsageError(flagWording(error.message, method.id));
+      throw error;
+    }
+  });
+}
+
+/** Runs one prepared method on one image. */
+export function runMethod(prepared: PreparedMethod, model: Classifier, image: tf.Tensor4D, work: LongWorkOptions): Promise<SaliencyMap[]> {
+  return runPrepared(prepared, model, image, work);
+}
+
+function refuseUnusedFlags(methods: readonly MethodDescriptor[], args: ParsedArgs, layerGiven: boolean): void {
+  const chosen = methods.map((m) => m.id).join(', ');
+  for (const { spec, methods: takers } of registry.parameters()) {
+    const flag = flagName(spec.name);
+    if (args.values[flag] === undefined || methods.some((m) => m.params.some((p) => p.name === spec.name))) continue;
+    throw new UsageError(`--${flag} is a parameter of ${takers.map((m) => m.id).join(', ')}; none of the chosen methods (${chosen}) takes it`);
   }
-  const variant = method === 'abs-cam-init' ? 'init' : 'final';
-  return [await absCam(model, image, { ...long, variant, layer: settings.layer, target })];
+  if (layerGiven && methods.every((m) => m.layers === 'none')) {
+    const layered = registry.list().filter((m) => m.layers !== 'none').map((m) => m.id);
+    throw new UsageError(`--layer applies to layer methods (${layered.join(', ')}); none of the chosen methods (${chosen}) takes a layer`);
+  }
+}
+
+/** The contract's messages name parameters as in code (`grad-cam: n must …`); on the command line they are flags. */
+function flagWording(message: string, who: string): string {
+  return message.replace(/^([\w-]+): (\w+) must/, (whole, prefix: string, name: string) => (prefix === who ? `--${flagName(name)} (${who}) must` : whole));
 }

@@ -1,37 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ABS_CAM_EPSILON, minMaxNormalize, resizeMaps, resizeThenNormalize } from '@xai/core';
 
 /**
  * The pure arithmetic of Abs-CAM (SPEC.md), on NHWC tensors: activations `A` and gradients `G`
  * of one image, `[1, h, w, K']`. Callers own the tensors these return.
  */
 
-const EPSILON = 1e-8;
-
 /** `w_k = mean over (i, j) of |G_k(i, j)|`, shape `[K']`. */
 export function channelWeights(gradient: tf.Tensor4D): tf.Tensor1D {
   return tf.tidy(() => tf.reshape(tf.mean(tf.abs(gradient), [0, 1, 2]), [-1]) as tf.Tensor1D);
 }
 
-/** Bilinear, half-pixel centres, clamped edges (PyTorch `align_corners=False`). `maps` is `[B, h, w, 1]`. */
-export function upsample(maps: tf.Tensor4D, size: readonly [number, number]): tf.Tensor4D {
-  return tf.image.resizeBilinear(maps, [size[0], size[1]], false, true);
-}
-
-/** Each map of `[B, H, W, 1]` shifted and scaled on its own: `(m − min) / (max(m − min) + 1e-8)`. */
-export function normalizeEach(maps: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const shifted = tf.sub(maps, tf.min(maps, [1, 2, 3], true));
-    return tf.div(shifted, tf.add(tf.max(shifted, [1, 2, 3], true), EPSILON));
-  });
-}
-
 /** Abs-CAM Init at input size `[H, W]`: `norm(up(Σ_k w_k · A_k))`, values in [0, 1], shape `[H, W]`. */
 export function initMap(activations: tf.Tensor4D, gradient: tf.Tensor4D, size: readonly [number, number]): tf.Tensor2D {
-  return tf.tidy(() => {
-    const weights = channelWeights(gradient);
-    const cam = tf.sum(tf.mul(activations, weights), 3, true) as tf.Tensor4D;
-    return tf.reshape(normalizeEach(upsample(cam, size)), [size[0], size[1]]) as tf.Tensor2D;
-  });
+  return tf.tidy(() => resizeThenNormalize(tf.sum(tf.mul(activations, channelWeights(gradient)), 3, true), size));
 }
 
 /**
@@ -52,7 +34,7 @@ export function channelMasks(
     const weighted = tf.mul(picked, tf.slice(weights, [start], [count]));
     // [1, h, w, n] → [n, h, w, 1]: one single-channel map per channel.
     const perChannel = tf.reshape(tf.transpose(weighted, [3, 1, 2, 0]), [count, h, w, 1]) as tf.Tensor4D;
-    return normalizeEach(upsample(perChannel, size));
+    return minMaxNormalize(resizeMaps(perChannel, size), ABS_CAM_EPSILON);
   });
 }
 

@@ -10,17 +10,21 @@ export function isPixelOrder(value: unknown): value is PixelOrder {
 }
 
 /**
- * All pixels by decreasing saliency. Ties are broken deterministically: the stable sort keeps the
- * lower pixel index (row-major) first. NaN values are ranked after every number.
+ * All pixels by decreasing saliency. Ties are broken deterministically: by their place in
+ * `tieOrder` when given (a checked permutation, e.g. the order the reference used), else the lower
+ * pixel index (row-major) first. NaN values are ranked after every number.
  */
-export function saliencyOrder(values: ArrayLike<number>): Int32Array {
+export function saliencyOrder(values: ArrayLike<number>, tieOrder?: Int32Array): Int32Array {
+  const rank = new Int32Array(values.length);
+  if (tieOrder) tieOrder.forEach((pixel, k) => (rank[pixel] = k));
+  else rank.forEach((_, i) => (rank[i] = i));
   const order = Int32Array.from({ length: values.length }, (_, i) => i);
   order.sort((a, b) => {
     const nanA = Number.isNaN(values[a]);
     const nanB = Number.isNaN(values[b]);
     if (nanA !== nanB) return nanA ? 1 : -1;
     if (values[a] !== values[b] && !nanA) return values[a] > values[b] ? -1 : 1;
-    return a - b;
+    return rank[a] - rank[b];
   });
   return order;
 }

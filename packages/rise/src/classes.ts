@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { XaiError, type Classifier } from '@xai/core';
+import { XaiError, topClasses, type Classifier } from '@xai/core';
 
 /**
  * Which classes get a map: the top class of the intact image (default), the top k, one class, a
@@ -31,17 +31,6 @@ export async function resolveClasses(
   throw new XaiError(
     `classes: unsupported selection ${JSON.stringify(selection)}; accepted: 'top', { top: k }, a class index, a list of indices, 'all'`,
   );
-}
-
-async function topClasses(model: Classifier, image: tf.Tensor4D, count: number): Promise<number[]> {
-  const logits = await model.predict(image);
-  try {
-    const values = await logits.data();
-    const order = Array.from(values.keys()).sort((a, b) => values[b] - values[a] || a - b);
-    return order.slice(0, count);
-  } finally {
-    logits.dispose();
-  }
 }
 
 function checkClass(index: number, numClasses: number): number {

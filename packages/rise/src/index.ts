@@ -8,3 +8,4 @@ export * from './masks/grid.js';
 export * from './masks/loaded.js';
 export * from './masks/npy.js';
 export * from './upsample.js';
+export * from './methods.js';

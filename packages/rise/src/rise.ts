@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   XaiError,
+  checkImage,
   runBatched,
   saliencyMap,
   type Classifier,
@@ -27,14 +28,19 @@ export interface RiseOptions extends MaskOptions, LongWorkOptions {
  * depends on the batch size, never on N. One map per requested class.
  */
 export async function rise(model: Classifier, image: tf.Tensor, options: RiseOptions = {}): Promise<SaliencyMap[]> {
-  const input = checkImage(model, image);
+  const input = checkImage(model, image, 'RISE');
   const scores = options.scores ?? 'prob';
   if (scores !== 'prob' && scores !== 'logit') {
     throw new XaiError(`scores: unknown kind ${JSON.stringify(scores)}; accepted: 'prob', 'logit'`);
   }
   const source = maskSourceFor(model.input, options);
-  const classes = await resolveClasses(model, input, options.classes);
-  const { sums, mean } = await accumulate(model, input, source, classes, scores, options);
+  let classes: number[], sums: Float32Array, mean: number;
+  try {
+    classes = await resolveClasses(model, input, options.classes);
+    ({ sums, mean } = await accumulate(model, input, source, classes, scores, options));
+  } finally {
+    if (input !== image) input.dispose();
+  }
 
   const pixels = source.height * source.width;
   const divisor = source.count * mean;
@@ -122,22 +128,4 @@ async function checkFinite(logits: tf.Tensor, batch: number, start: number, end:
         'RISE needs finite logits',
     );
   }
-}
-
-function checkImage(model: Classifier, image: tf.Tensor): tf.Tensor4D {
-  const { height, width, channels } = model.input;
-  const expected = `[1, ${height}, ${width}, ${channels}]`;
-  if (!(image instanceof tf.Tensor)) {
-    throw new XaiError(`rise needs the image as a preprocessed NHWC tensor ${expected}`);
-  }
-  const [n, h, w, c] = image.shape;
-  if (image.rank !== 4 || n !== 1 || h !== height || w !== width || c !== channels) {
-    throw new XaiError(
-      `rise needs one preprocessed NHWC image ${expected} for this model, got a tensor of shape [${image.shape.join(', ')}]`,
-    );
-  }
-  if (image.dtype !== 'float32') {
-    throw new XaiError(`rise needs a float32 image tensor (preprocessed model input), got ${image.dtype}`);
-  }
-  return image as tf.Tensor4D;
 }

@@ -7,7 +7,7 @@ export { overlay, DEFAULT_ALPHA, type OverlayOptions } from './overlay.js';
 export { resizeGrid, resizeRgba } from './resize.js';
 export { toRgba, rgbaToRawImage } from './image.js';
 export { maskGrid, maskGridTiles, type MaskStack, type MaskGridOptions, type MaskTile, type MaskGridLayout } from './masks.js';
-export { methodLabel, classLabel } from './labels.js';
+export { classLabel } from './labels.js';
 export { encodePng, encodePngSync } from './png/encode.js';
 export { dataUri } from './png/data-uri.js';
 export { escapeXml } from './svg/markup.js';

@@ -1,15 +1,3 @@
-const METHOD_LABELS: Record<string, string> = {
-  rise: 'RISE',
-  'rise-gaussian': 'RISE (Gaussian masks)',
-  'abs-cam-init': 'Abs-CAM (Init)',
-  'abs-cam-final': 'Abs-CAM (Final)',
-};
-
-/** How a method id reads in a title: `abs-cam-final` → `Abs-CAM (Final)`; unknown ids as they are. */
-export function methodLabel(method: string): string {
-  return METHOD_LABELS[method] ?? method;
-}
-
 /** `tabby (281)`, or `class 281` without a name; `p = 0.873` appended when a probability is known. */
 export function classLabel(classIndex: number | undefined, className?: string, probability?: number): string {
   const name =

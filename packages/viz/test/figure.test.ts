@@ -6,12 +6,15 @@ import { dataUris, decodeWithSharp, pngFromDataUri, rampMap, solidImage } from '
 const map = { ...rampMap(8, 8), classIndex: 281, className: 'tabby <cat> & "co"', method: 'abs-cam-final', params: {} };
 
 describe('figureSvg', () => {
-  it('titles the image with class name, index and probability, and the overlay with the method', async () => {
+  it('titles the image with class name, index and probability, and the overlay with the method id unless a label is given', async () => {
     const svg = await figureSvg(solidImage(40, 20, [200, 30, 30]), map, { probability: 0.87345 });
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg).toContain('>tabby &lt;cat&gt; &amp; &quot;co&quot; (281), p = 0.873</text>');
-    expect(svg).toContain('>Abs-CAM (Final)</text>');
+    expect(svg).toContain('>abs-cam-final</text>');
     expect(svg).not.toContain('<cat>');
+    const labelled = await figureSvg(solidImage(40, 20, [200, 30, 30]), map, { overlayTitle: 'Abs-CAM (Final)' });
+    expect(labelled).toContain('>Abs-CAM (Final)</text>');
+    expect(labelled).not.toContain('>abs-cam-final</text>');
   });
 
   it('embeds the image, the overlay and the colour bar as PNG data URIs, with range ticks', async () => {
@@ -32,7 +35,7 @@ describe('figureSvg', () => {
     expect(svg).toContain('>my map</text>');
     const defaults = await figureSvg(solidImage(4, 4, [0, 0, 0]), { ...plain, classIndex: 3, method: 'rise' });
     expect(defaults).toContain('>class 3</text>');
-    expect(defaults).toContain('>RISE</text>');
+    expect(defaults).toContain('>rise</text>');
   });
 
   it('renders to a PNG with sharp, image on the left and heat map on the right', async () => {

@@ -13,8 +13,8 @@ function rows(): ReportRow[] {
       className: 'tabby & co',
       probability: 0.5,
       results: [
-        { method: 'rise', map: rampMap(8, 8), insertion: curve('insertion', 0.6), deletion: curve('deletion', 0.1) },
-        { method: 'abs-cam-init', map: rampMap(4, 4), insertion: curve('insertion', 0.4), deletion: curve('deletion', 0.3) },
+        { method: 'rise', label: 'RISE', map: rampMap(8, 8), insertion: curve('insertion', 0.6), deletion: curve('deletion', 0.1) },
+        { method: 'abs-cam-init', label: 'Abs-CAM (Init)', map: rampMap(4, 4), insertion: curve('insertion', 0.4), deletion: curve('deletion', 0.3) },
       ],
     },
     {
@@ -50,7 +50,13 @@ describe('reportHtml', () => {
     expect(html).not.toContain('<bad>');
   });
 
-  it('summarises mean AUCs per method, with method columns in first-seen order', async () => {
+  it('shows a method without a label by its id', async () => {
+    const html = await reportHtml({ title: 'Comparison', rows: [{ ...rows()[1], results: [{ ...rows()[1].results[0], label: undefined }] }] });
+    expect(html).toContain('<tr><th>image</th><th>rise</th></tr>');
+    expect(html).toContain('<tr><td>rise</td><td class="num">1</td>');
+  });
+
+  it('summarises mean AUCs per method, labelled as given, with method columns in first-seen order', async () => {
     const html = await reportHtml({ title: 'Comparison', rows: rows() });
     expect(html).toContain('<tr><td>RISE</td><td class="num">2</td><td class="num">0.700</td><td class="num">0.150</td></tr>');
     expect(html).toContain('<tr><td>Abs-CAM (Init)</td><td class="num">1</td><td class="num">0.400</td><td class="num">0.300</td></tr>');

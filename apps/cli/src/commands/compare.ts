@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { deletion, insertion } from '@xai/metrics';
-import { type Command, type ParsedArgs, UsageError, intOption, listOption, stringOption } from '../command.js';
+import { type Command, type OptionSpec, UsageError, intOption, stringOption } from '../command.js';
 import { writeNpyFile } from '@xai/core/node';
 import { writeCompareReport } from '../figures.js';
 import { imageItems, listImages, loadImageInput, type InputItem } from '../inputs.js';
-import { METHOD_OPTIONS, METHODS, methodSettings, runMethod } from '../methods.js';
+import { methodList, methodOptions, parseMethodList, prepareMethods, runMethod } from '../methods.js';
+import { registry } from '../registry.js';
+import type { PreparedMethod } from '@xai/core';
 import { MODEL_OPTIONS, openModel } from '../model.js';
 import { predictTop } from '../prediction.js';
 import { progressReporter } from '../progress.js';
@@ -16,25 +18,38 @@ import { type CompareResults, type ImageResult, shardOf, sortImages, summarize, 
 export const compare: Command = {
   name: 'compare',
   summary: 'Every method on every image, scored by Insertion and Deletion: a table, report.html and results.json.',
-  usage: 'xai compare <dir|images…> [--model PATH] [--methods LIST] [--out DIR] [--shard I/N]',
+  get usage() {
+    return `xai compare <dir|images…> [--model PATH] [--methods LIST|all] [--out DIR] [--shard I/N]\n\nMethods:\n${methodList()}`;
+  },
   minPositionals: 1,
-  options: {
-    ...MODEL_OPTIONS,
-    methods: { type: 'string', value: 'LIST', description: `methods to compare: ${METHODS.join(',')}`, default: METHODS.join(',') },
-    out: { type: 'string', short: 'o', value: 'DIR', description: 'output folder (a rerun resumes in it)', default: 'xai-compare' },
-    step: { type: 'string', value: 'N', description: 'pixels changed per metric step (default: the input width)' },
-    shard: { type: 'string', value: 'I/N', description: 'run only the I-th of N disjoint slices of the inputs (1-based)' },
-    ...METHOD_OPTIONS,
+  get options(): Record<string, OptionSpec> {
+    return {
+      ...MODEL_OPTIONS,
+      methods: { type: 'string', value: 'LIST', description: `methods to compare: ${registry.ids().join(',')} or all`, default: 'all' },
+      out: { type: 'string', short: 'o', value: 'DIR', description: 'output folder (a rerun resumes in it)', default: 'xai-compare' },
+      step: { type: 'string', value: 'N', description: 'pixels changed per metric step (default: the input width)' },
+      shard: { type: 'string', value: 'I/N', description: 'run only the I-th of N disjoint slices of the inputs (1-based)' },
+      ...methodOptions(),
+    };
   },
   async run(args, context) {
-    const methods = listOption(args, 'methods', METHODS, METHODS);
+    const chosen = parseMethodList(args, 'methods', 'all');
+    const methods = chosen.map((m) => m.id);
     const outDir = stringOption(args, 'out') ?? 'xai-compare';
     const shard = parseShard(stringOption(args, 'shard'));
-    const settings = methodSettings(args);
     const step = args.values.step === undefined ? undefined : intOption(args, 'step', 1);
+    if (args.values.class !== undefined) throw new UsageError('compare explains each image\'s top class, the one the metrics track; --class does not apply', 'compare');
     const all = imageItems(await listImages(args.positionals));
     const items = shard ? all.filter((item) => shardOf(resolve(item.path), shard.count) === shard.index) : all;
     const { model, source } = await openModel(args);
+    let prepared: PreparedMethod[];
+    try {
+      prepared = prepareMethods(chosen, model, args, () => 'top');
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    const settings = Object.fromEntries(prepared.map((p) => [p.method.id, { ...p.params, ...(p.layers.length ? { layer: p.layers.map((l) => l.name).join(',') } : {}) }]));
     const progress = progressReporter(context.stderr, { quiet: Boolean(args.values.quiet) });
     await mkdir(join(outDir, 'items'), { recursive: true });
     const failed: CompareResults['failed'] = [];
@@ -45,7 +60,7 @@ export const compare: Command = {
         if (previous) continue;
         if (!args.values.quiet) context.stderr.write(`[${n + 1}/${items.length}] ${item.path}\n`);
         try {
-          const result = await compareOne(item, { methods, settings, step, outDir, model, signal: context.signal, progress, args });
+          const result = await compareOne(item, { prepared, step, outDir, model, signal: context.signal, progress, batchSize: prepared[0]?.batchSize ?? 32 });
           await writeFile(file, JSON.stringify(result) + '\n');
         } catch (error) {
           progress.done();
@@ -65,7 +80,7 @@ export const compare: Command = {
     const results: CompareResults = {
       model: source,
       methods,
-      protocol: { step: step ?? 'input width', insertion: 'blur(klen=11, sigma=5)', deletion: 'zeros', settings: { ...settings, masks: undefined } },
+      protocol: { step: step ?? 'input width', insertion: 'blur(klen=11, sigma=5)', deletion: 'zeros', settings },
       images: sortImages(images),
       failed,
       summary: summarize(images, methods),
@@ -96,14 +111,13 @@ async function readIfDone(file: string, methods: string[]): Promise<ImageResult 
 }
 
 interface CompareRun {
-  methods: string[];
-  settings: ReturnType<typeof methodSettings>;
+  prepared: PreparedMethod[];
   step: number | undefined;
   outDir: string;
   model: Awaited<ReturnType<typeof openModel>>['model'];
   signal: AbortSignal;
   progress: ReturnType<typeof progressReporter>;
-  args: ParsedArgs;
+  batchSize: number;
 }
 
 async function compareOne(item: InputItem, run: CompareRun): Promise<ImageResult> {
@@ -112,12 +126,13 @@ async function compareOne(item: InputItem, run: CompareRun): Promise<ImageResult
     const { top } = await predictTop(run.model, input.tensor, 1);
     const classIndex = top[0].classIndex;
     const result: ImageResult = { path: item.path, stem: item.stem, classIndex, className: top[0].className, probability: top[0].probability, methods: {} };
-    for (const method of run.methods as (typeof METHODS)[number][]) {
+    for (const prepared of run.prepared) {
+      const method = prepared.method.id;
       const started = performance.now();
       const work = { signal: run.signal, onProgress: (e: { stage: string; done: number; total: number }) => run.progress.onProgress({ ...e, stage: `${method} ${e.stage}` }) };
-      const maps = await runMethod(method, run.model, input.tensor, run.settings, classIndex, work);
+      const maps = await runMethod(prepared, run.model, input.tensor, work);
       const map = maps.find((m) => m.classIndex === classIndex) ?? maps[0];
-      const options = { ...work, step: run.step, classIndex, batchSize: run.settings.batchSize };
+      const options = { ...work, step: run.step, classIndex, batchSize: run.batchSize };
       const ins = await insertion(run.model, input.tensor, map, options);
       const del = await deletion(run.model, input.tensor, map, options);
       run.progress.done();

@@ -3,12 +3,14 @@ import { mkdir } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { npyToFloat32, saliencyMap, XaiError, type Classifier, type SaliencyMap } from '@xai/core';
 import { readNpyFile } from '@xai/core/node';
-import { deletion, insertion, type CurveResult, type PixelOrder, type Substrate } from '@xai/metrics';
-import { type Command, type ParsedArgs, UsageError, choiceOption, intOption, listOption, stringOption } from '../command.js';
+import { checkPixelOrder, deletion, insertion, saliencyOrder, type CurveResult, type PixelOrder, type Substrate } from '@xai/metrics';
+import { type Command, type OptionSpec, type ParsedArgs, UsageError, choiceOption, intOption, listOption, stringOption } from '../command.js';
 import type { Context } from '../context.js';
 import { writeCurveFigure } from '../figures.js';
 import { imageItems, listImages, loadImageInput, tensorItems, type LoadedInput } from '../inputs.js';
-import { METHOD_OPTIONS, METHODS, type MethodName, methodSettings, resolveClassArg, runMethod } from '../methods.js';
+import { methodList, methodOptions, parseMethodList, prepareMethods, runMethod, targetsArg } from '../methods.js';
+import { registry } from '../registry.js';
+import { classIndex as resolveClassIndex, type PreparedMethod } from '@xai/core';
 import { MODEL_OPTIONS, openModel } from '../model.js';
 import { predictTop } from '../prediction.js';
 import { progressReporter } from '../progress.js';
@@ -20,12 +22,17 @@ type MetricName = (typeof METRICS)[number];
 export const evaluate: Command = {
   name: 'evaluate',
   summary: 'Score a saliency map with Insertion and Deletion (curves and AUC).',
-  usage:
-    'xai evaluate <image…> [--model PATH] (--saliency FILE.npy | --method M) [--metric insertion,deletion] [--step N] [--substrate blur|zeros|mean] [--order FILE.npy] [--tensor FILE.npy] [--json]',
-  options: {
+  get usage() {
+    return (
+      'xai evaluate <image…> [--model PATH] (--saliency FILE.npy | --method ID | --order FILE.npy) [--order FILE.npy] ' +
+      `[--metric insertion,deletion] [--step N] [--substrate blur|zeros|mean] [--tensor FILE.npy] [--json]\n\nMethods:\n${methodList()}`
+    );
+  },
+  get options(): Record<string, OptionSpec> {
+    return {
     ...MODEL_OPTIONS,
     saliency: { type: 'string', value: 'FILE.npy', description: 'a saliency map, H×W or K×H×W (with --class)' },
-    method: { type: 'string', value: 'M', description: `compute the map first: ${METHODS.join(', ')}` },
+    method: { type: 'string', value: 'ID', description: `compute the map first: ${registry.ids().join(', ')}` },
     metric: { type: 'string', value: 'LIST', description: 'insertion, deletion or both', default: 'insertion,deletion' },
     step: { type: 'string', value: 'N', description: 'pixels changed per step (default: the input width)' },
     substrate: {
@@ -33,28 +40,39 @@ export const evaluate: Command = {
       value: 'blur|zeros|mean',
       description: 'what deletion fills in and insertion starts from (default: zeros for deletion, blur for insertion)',
     },
-    order: { type: 'string', value: 'FILE.npy', description: 'an explicit pixel order (H·W indices, most salient first)' },
+    order: { type: 'string', value: 'FILE.npy', description: 'an explicit pixel order (H·W indices, most salient first); with a map, it breaks the map\'s ties' },
     tensor: { type: 'string', value: 'FILE.npy', description: "a preprocessed input in the model's layout, instead of images" },
     json: { type: 'boolean', description: 'print the results as JSON' },
     out: { type: 'string', short: 'o', value: 'DIR', description: 'folder for the curve figures', default: 'xai-out' },
     'no-figures': { type: 'boolean', description: 'do not write curve figures' },
-    ...METHOD_OPTIONS,
+    ...methodOptions(),
+    };
   },
   async run(args, context) {
     const metrics = listOption(args, 'metric', METRICS, METRICS);
-    const sources = ['saliency', 'method', 'order'].filter((k) => args.values[k] !== undefined);
-    if (sources.length !== 1) throw new UsageError('give exactly one of --saliency FILE.npy, --method M or --order FILE.npy', 'evaluate');
-    const method = args.values.method === undefined ? undefined : choiceOption(args, 'method', METHODS, 'rise');
+    const maps = ['saliency', 'method'].filter((k) => args.values[k] !== undefined);
+    if (maps.length > 1 || (maps.length === 0 && args.values.order === undefined)) {
+      throw new UsageError('give one of --saliency FILE.npy or --method ID (with --order FILE.npy to break ties), or --order FILE.npy alone', 'evaluate');
+    }
+    const methods = args.values.method === undefined ? [] : parseMethodList(args, 'method', []);
+    if (methods.length > 1) throw new UsageError('--method takes one method here; use `xai compare` for several', 'evaluate');
     const tensorPath = stringOption(args, 'tensor');
     if (!tensorPath && args.positionals.length === 0) throw new UsageError('give at least one image, or --tensor FILE.npy', 'evaluate');
     const substrate = args.values.substrate === undefined ? undefined : choiceOption(args, 'substrate', ['blur', 'zeros', 'mean'] as const, 'zeros');
     const step = args.values.step === undefined ? undefined : intOption(args, 'step', 1);
     const { model } = await openModel(args);
+    let prepared: PreparedMethod | undefined;
+    try {
+      [prepared] = prepareMethods(methods, model, args, () => targetsArg(args) ?? 'top');
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
     const progress = progressReporter(context.stderr, { quiet: Boolean(args.values.quiet) || Boolean(args.values.json) });
     const results: Record<string, unknown>[] = [];
     let failures = 0;
     try {
-      const target = resolveClassArg(stringOption(args, 'class'), model);
+      const target = classArg(args, model);
       const inputs: LoadedInput[] = [];
       if (tensorPath) {
         const { items, batch } = await tensorItems(tensorPath, model);
@@ -66,14 +84,14 @@ export const evaluate: Command = {
         let input = inputs.find((i) => i.item === next);
         try {
           input ??= await loadImageInput(next, model);
-          const ranking = await rankingFor(args, method, model, input, target, context, progress);
+          const { ranking, classIndex: mapClass } = await rankingFor(args, prepared, model, input, target, context, progress);
           const curves: Partial<Record<MetricName, CurveResult>> = {};
           for (const metric of metrics) {
             const run = metric === 'insertion' ? insertion : deletion;
             curves[metric] = await run(model, input.tensor, ranking, {
               step,
               substrate: substrate as Substrate | undefined,
-              classIndex: target ?? (method && 'classIndex' in ranking ? ranking.classIndex : undefined),
+              classIndex: target ?? mapClass,
               signal: context.signal,
               onProgress: progress.onProgress,
               batchSize: intOption(args, 'batch-size', 32),
@@ -112,29 +130,41 @@ export const evaluate: Command = {
   },
 };
 
-/** The map (or explicit order) that ranks the pixels. */
+/** One class from --class (an index or a name), or undefined for the top class. */
+function classArg(args: ParsedArgs, model: Classifier): number | undefined {
+  const targets = targetsArg(args);
+  if (targets === undefined || targets === 'top') return undefined;
+  if (typeof targets !== 'number' && typeof targets !== 'string') throw new UsageError('--class takes one class here (top, an index or a name)', 'evaluate');
+  try {
+    return resolveClassIndex(model, targets);
+  } catch (error) {
+    throw new UsageError((error as Error).message, 'evaluate');
+  }
+}
+
+/** The pixel ranking: a map's (computed or read), an explicit order, or a map with the order breaking ties. */
 async function rankingFor(
   args: ParsedArgs,
-  method: MethodName | undefined,
+  prepared: PreparedMethod | undefined,
   model: Classifier,
   input: LoadedInput,
   target: number | undefined,
   context: Context,
   progress: ReturnType<typeof progressReporter>,
-): Promise<SaliencyMap | PixelOrder> {
+): Promise<{ ranking: SaliencyMap | PixelOrder; classIndex?: number }> {
   const orderPath = stringOption(args, 'order');
-  if (orderPath) return { order: (await readNpyFile(orderPath)).data as PixelOrder['order'] };
-  if (method) {
-    const maps = await runMethod(method, model, input.tensor, methodSettings(args), target, {
-      signal: context.signal,
-      onProgress: progress.onProgress,
-    });
+  const order = orderPath ? checkPixelOrder((await readNpyFile(orderPath)).data as PixelOrder['order'], model.input.height * model.input.width) : undefined;
+  let map: SaliencyMap | undefined;
+  if (prepared) {
+    const maps = await runMethod(prepared, model, input.tensor, { signal: context.signal, onProgress: progress.onProgress });
     progress.done();
-    if (maps.length === 1) return maps[0];
-    const { top } = await predictTop(model, input.tensor, 1);
-    return maps.find((m) => m.classIndex === (target ?? top[0].classIndex)) ?? maps[0];
+    map = maps[0];
+  } else if (args.values.saliency !== undefined) {
+    map = await readSaliencyFile(stringOption(args, 'saliency')!, model, target);
   }
-  return readSaliencyFile(stringOption(args, 'saliency')!, model, target);
+  if (!map) return { ranking: { order: order! } };
+  if (order) return { ranking: { order: saliencyOrder(map.data, order) }, classIndex: prepared ? map.classIndex : undefined };
+  return { ranking: map, classIndex: prepared ? map.classIndex : undefined };
 }
 
 async function readSaliencyFile(path: string, model: Classifier, target: number | undefined): Promise<SaliencyMap> {

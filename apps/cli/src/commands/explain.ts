@@ -1,101 +1,112 @@
 import { join } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import { XaiError, type SaliencyMap } from '@xai/core';
+import { XaiError, type MethodDescriptor, type PreparedMethod, type SaliencyMap } from '@xai/core';
 import { writeNpyFile } from '@xai/core/node';
-import { binaryMasks, gaussianMasks } from '@xai/rise';
+import { binaryMasks, gaussianMasks, riseWithMasks } from '@xai/rise';
 import { readMasksFile, writeMasksFile } from '@xai/rise/node';
-import { type Command, type ParsedArgs, UsageError, listOption, stringOption } from '../command.js';
+import { type Command, type OptionSpec, type ParsedArgs, UsageError, intOption, listOption, stringOption } from '../command.js';
 import type { Context } from '../context.js';
 import { writeExplanationFigure } from '../figures.js';
 import { imageItems, listImages, loadImageInput, tensorItems, type InputItem, type LoadedInput } from '../inputs.js';
-import { METHOD_OPTIONS, METHODS, type MethodName, methodSettings, resolveClassArg, runMethod } from '../methods.js';
+import { methodList, methodOptions, paramsFromFlags, parseMethodList, prepareMethods, runMethod, targetsArg } from '../methods.js';
 import { MODEL_OPTIONS, openModel } from '../model.js';
 import { classLabel, predictTop } from '../prediction.js';
 import { progressReporter } from '../progress.js';
+import { registry } from '../registry.js';
 import { reportFailure } from '../report.js';
 
 const FORMATS = ['png', 'npy', 'json'] as const;
 
 export const explain: Command = {
   name: 'explain',
-  summary: 'Explain images: saliency maps by RISE and Abs-CAM, as figures, .npy arrays and JSON.',
-  usage: 'xai explain <image…> [--model PATH] [--method rise|rise-gaussian|abs-cam-init|abs-cam-final|all] [--out DIR]',
-  options: {
-    ...MODEL_OPTIONS,
-    method: { type: 'string', value: 'M', description: `${METHODS.join(', ')} or all (comma-separated list allowed)`, default: 'rise' },
-    out: { type: 'string', short: 'o', value: 'DIR', description: 'output folder', default: 'xai-out' },
-    format: { type: 'string', value: 'LIST', description: 'what to write: png,npy,json', default: 'png,npy,json' },
-    ...METHOD_OPTIONS,
-    masks: { type: 'string', value: 'FILE.npy', description: 'RISE: use these masks (N×1×H×W or N×H×W) instead of drawing them' },
-    'save-masks': { type: 'string', value: 'FILE.npy', description: 'RISE: save the masks used' },
-    tensor: { type: 'string', value: 'FILE.npy', description: "a preprocessed input in the model's layout, instead of images" },
+  summary: 'Explain images: saliency maps by any registered method, as figures, .npy arrays and JSON.',
+  get usage() {
+    return `xai explain <image…> [--model PATH] [--method ID[,ID…]|all] [--out DIR]\n\nMethods:\n${methodList()}`;
+  },
+  get options(): Record<string, OptionSpec> {
+    return {
+      ...MODEL_OPTIONS,
+      method: { type: 'string', value: 'ID', description: `${registry.ids().join(', ')} or all (comma-separated list allowed)`, default: 'rise' },
+      out: { type: 'string', short: 'o', value: 'DIR', description: 'output folder', default: 'xai-out' },
+      format: { type: 'string', value: 'LIST', description: 'what to write: png,npy,json', default: 'png,npy,json' },
+      ...methodOptions(),
+      masks: { type: 'string', value: 'FILE.npy', description: 'RISE: use these masks (N×1×H×W or N×H×W) instead of drawing them' },
+      'save-masks': { type: 'string', value: 'FILE.npy', description: 'RISE: save the masks used' },
+      tensor: { type: 'string', value: 'FILE.npy', description: "a preprocessed input in the model's layout, instead of images" },
+    };
   },
   async run(args, context) {
-    const methods = parseMethods(args);
     const formats = listOption(args, 'format', FORMATS, FORMATS);
     const tensorPath = stringOption(args, 'tensor');
     if (!tensorPath && args.positionals.length === 0) throw new UsageError('give at least one image, or --tensor FILE.npy', 'explain');
-    const settings = methodSettings(args);
     const outDir = stringOption(args, 'out') ?? 'xai-out';
+    const { methods: chosen, args: rest } = await withGivenMasks(args, parseMethodList(args, 'method', ['rise']));
     const { model, source, backend } = await openModel(args);
-    const progress = progressReporter(context.stderr, { quiet: Boolean(args.values.quiet) });
-    const target = resolveClassArg(stringOption(args, 'class'), model);
-    await prepareMasks(args, methods, settings, model.input);
-
-    const inputs = await collectInputs(args, tensorPath, model);
-    let failures = 0;
     try {
-      for (const next of inputs.items) {
-        let input: LoadedInput | undefined;
-        try {
-          input = await inputs.load(next);
-          await explainOne(input, { methods, formats, outDir, settings, target, args, context, progress, model, source, backend: backend.id });
-        } catch (error) {
-          progress.done();
-          if ((error as Error).name === 'AbortError') throw error;
-          failures++;
-          reportFailure(context, `${next.path}${next.index !== undefined ? `[${next.index}]` : ''}`, error);
-        } finally {
-          input?.tensor.dispose();
+      const asked = targetsArg(args);
+      // A method that makes every class's map at the cost of one writes them all unless --class says.
+      const prepared = prepareMethods(chosen, model, rest, (m) => asked ?? (m.everyClassAtOnce ? 'all' : 'top'));
+      await saveMasks(args, prepared, model.input);
+      const progress = progressReporter(context.stderr, { quiet: Boolean(args.values.quiet) });
+      const inputs = await collectInputs(tensorPath, args, model);
+      let failures = 0;
+      try {
+        for (const next of inputs.items) {
+          let input: LoadedInput | undefined;
+          try {
+            input = await inputs.load(next);
+            await explainOne(input, { prepared, formats, outDir, context, progress, model, source, backend: backend.id, quiet: Boolean(args.values.quiet) });
+          } catch (error) {
+            progress.done();
+            if ((error as Error).name === 'AbortError') throw error;
+            failures++;
+            reportFailure(context, `${next.path}${next.index !== undefined ? `[${next.index}]` : ''}`, error);
+          } finally {
+            input?.tensor.dispose();
+          }
         }
+      } finally {
+        inputs.dispose();
       }
+      if (failures > 0) throw new XaiError(`${failures} of ${inputs.items.length} inputs failed`);
     } finally {
-      inputs.dispose();
       model.dispose();
     }
-    if (failures > 0) throw new XaiError(`${failures} of ${inputs.items.length} inputs failed`);
   },
 };
 
-function parseMethods(args: ParsedArgs): MethodName[] {
-  const raw = stringOption(args, 'method') ?? 'rise';
-  if (raw === 'all') return [...METHODS];
-  return listOption(args, 'method', METHODS, ['rise']);
-}
-
-/** --masks replaces generation; --save-masks writes the masks the run will draw. */
-async function prepareMasks(
-  args: ParsedArgs,
-  methods: MethodName[],
-  settings: ReturnType<typeof methodSettings>,
-  input: { height: number; width: number },
-): Promise<void> {
+/**
+ * --masks replaces RISE's drawn masks by a file's: the masks fix N, s and the seed; --p1 says
+ * which keep probability binary masks were drawn with (RISE divides by N·p1; without it, by N times
+ * their measured mean), so the masks take it and the method does not.
+ */
+async function withGivenMasks(args: ParsedArgs, methods: MethodDescriptor[]): Promise<{ methods: MethodDescriptor[]; args: ParsedArgs }> {
   const given = stringOption(args, 'masks');
   const save = stringOption(args, 'save-masks');
-  const riseMethods = methods.filter((m) => m.startsWith('rise'));
-  if ((given || save) && riseMethods.length !== 1) {
-    throw new UsageError('--masks and --save-masks go with exactly one RISE method (--method rise or rise-gaussian)', 'explain');
+  const rise = methods.filter((m) => m.id === 'rise' || m.id === 'rise-gaussian');
+  if ((given || save) && (rise.length !== 1 || (given && save))) {
+    throw new UsageError('--masks or --save-masks goes with exactly one RISE method (--method rise or rise-gaussian), not both flags', 'explain');
   }
-  const kind = riseMethods[0] === 'rise-gaussian' ? 'gaussian' : 'binary';
-  if (given) {
-    settings.masks = await readMasksFile(given, { kind, p1: args.values.p1 !== undefined ? settings.p1 : undefined });
-  }
-  if (save) {
-    const { n, s, seed } = settings;
-    const source = settings.masks ?? (kind === 'binary' ? binaryMasks({ n, s, p1: settings.p1, seed, ...input }) : gaussianMasks({ n, s, seed, ...input }));
-    await writeMasksFile(save, source, { batchSize: settings.batchSize });
-  }
+  if (!given) return { methods, args };
+  const drawn = ['n', 's', 'seed'].filter((flag) => args.values[flag] !== undefined);
+  if (drawn.length) throw new UsageError(`--masks fixes N, s and the seed; --${drawn.join(', --')} cannot change them`, 'explain');
+  const binary = rise[0].id === 'rise';
+  if (!binary && args.values.p1 !== undefined) throw new UsageError('--p1 applies to binary masks only; Gaussian masks are normalised by their mean', 'explain');
+  const p1 = binary ? paramsFromFlags(rise[0].params.filter((p) => p.name === 'p1'), args, 'explain').p1 : undefined;
+  const masks = await readMasksFile(given, { kind: binary ? 'binary' : 'gaussian', p1: args.values.p1 === undefined ? undefined : (p1 as number) });
+  const replacement = riseWithMasks(masks);
+  return { methods: methods.map((m) => (m === rise[0] ? replacement : m)), args: { ...args, values: { ...args.values, p1: undefined } } };
+}
+
+/** --save-masks writes the masks the run will draw, before any image is explained. */
+async function saveMasks(args: ParsedArgs, prepared: PreparedMethod[], input: { height: number; width: number }): Promise<void> {
+  const save = stringOption(args, 'save-masks');
+  if (!save) return;
+  const rise = prepared.find((p) => p.method.id === 'rise' || p.method.id === 'rise-gaussian')!;
+  const { n, s, seed, p1 } = rise.params as { n: number; s: number; seed: number; p1?: number };
+  const source = rise.method.id === 'rise' ? binaryMasks({ n, s, p1: p1!, seed, ...input }) : gaussianMasks({ n, s, seed, ...input });
+  await writeMasksFile(save, source, { batchSize: intOption(args, 'batch-size', 32) });
 }
 
 interface Inputs {
@@ -104,7 +115,7 @@ interface Inputs {
   dispose(): void;
 }
 
-async function collectInputs(args: ParsedArgs, tensorPath: string | undefined, model: Parameters<typeof loadImageInput>[1]): Promise<Inputs> {
+async function collectInputs(tensorPath: string | undefined, args: ParsedArgs, model: Parameters<typeof loadImageInput>[1]): Promise<Inputs> {
   if (tensorPath) {
     const { items, batch } = await tensorItems(tensorPath, model);
     return {
@@ -117,17 +128,15 @@ async function collectInputs(args: ParsedArgs, tensorPath: string | undefined, m
 }
 
 interface ExplainRun {
-  methods: MethodName[];
+  prepared: PreparedMethod[];
   formats: string[];
   outDir: string;
-  settings: ReturnType<typeof methodSettings>;
-  target: number | undefined;
-  args: ParsedArgs;
   context: Context;
   progress: ReturnType<typeof progressReporter>;
   model: Awaited<ReturnType<typeof openModel>>['model'];
   source: string;
   backend: string;
+  quiet: boolean;
 }
 
 async function explainOne(input: LoadedInput, run: ExplainRun): Promise<void> {
@@ -135,45 +144,52 @@ async function explainOne(input: LoadedInput, run: ExplainRun): Promise<void> {
   const dir = join(run.outDir, input.item.stem);
   await mkdir(dir, { recursive: true });
   const { top } = await predictTop(model, input.tensor, Math.min(5, model.numClasses));
-  const targetIndex = run.target ?? top[0].classIndex;
-  if (!run.args.values.quiet) context.stderr.write(`${input.item.path}: ${classLabel(top[0])} p=${top[0].probability.toFixed(3)}\n`);
+  if (!run.quiet) context.stderr.write(`${input.item.path}: ${classLabel(top[0])} p=${top[0].probability.toFixed(3)}\n`);
   const results: Record<string, unknown> = {};
-  for (const method of run.methods) {
+  for (const prepared of run.prepared) {
+    const { id, label } = prepared.method;
     const started = performance.now();
-    const maps = await runMethod(method, model, input.tensor, run.settings, run.target, {
-      signal: run.context.signal,
-      onProgress: (e) => run.progress.onProgress({ ...e, stage: `${method} ${e.stage}` }),
+    const maps = await runMethod(prepared, model, input.tensor, {
+      signal: context.signal,
+      onProgress: (e) => run.progress.onProgress({ ...e, stage: `${id} ${e.stage}` }),
     });
     run.progress.done();
     const seconds = (performance.now() - started) / 1000;
-    const shown = maps.find((m) => m.classIndex === targetIndex) ?? maps[0];
+    const shown = maps.find((m) => m.classIndex === top[0].classIndex) ?? maps[0];
     const files: string[] = [];
     if (run.formats.includes('npy')) {
-      const path = join(dir, `${method}.npy`);
+      const path = join(dir, `${id}.npy`);
       await writeNpyFile(path, mapsToNpy(maps));
       files.push(path);
     }
     if (run.formats.includes('png')) {
-      const path = join(dir, `${method}.png`);
+      const path = join(dir, `${id}.png`);
       const probability = top.find((t) => t.classIndex === shown.classIndex)?.probability;
-      await writeExplanationFigure(path, input, shown, model, probability);
+      await writeExplanationFigure(path, input, shown, model, probability, label);
       files.push(path);
     }
-    results[method] = { classIndex: shown.classIndex, className: shown.className, params: shown.params, seconds, files, maps: maps.length };
+    results[id] = {
+      label,
+      classIndex: shown.classIndex,
+      className: shown.className,
+      classes: maps.map((m) => m.classIndex),
+      params: shown.params,
+      seconds,
+      files,
+    };
   }
   if (run.formats.includes('json')) {
     const report = {
       input: { path: input.item.path, index: input.item.index },
       model: { source: run.source, engine: model.engine, backend: run.backend, input: model.input, numClasses: model.numClasses },
       prediction: top,
-      target: { classIndex: targetIndex, className: model.classNames?.[targetIndex] },
       methods: results,
     };
     await writeFile(join(dir, 'explain.json'), JSON.stringify(report, null, 2) + '\n');
   }
 }
 
-/** One map → H×W; several (RISE, every class) → K×H×W in class order. */
+/** One map → H×W; several → T×H×W in class order (every class, for RISE, is K×H×W). */
 function mapsToNpy(maps: SaliencyMap[]) {
   const { height, width } = maps[0];
   if (maps.length === 1) return { dtype: 'float32' as const, shape: [height, width], data: maps[0].data };

@@ -1,8 +1,11 @@
-import { binaryMasks, gaussianMasks } from '@xai/rise';
+import { binaryMasks, gaussianMasks, riseBinary, riseGaussian } from '@xai/rise';
 import { writeMasksFile } from '@xai/rise/node';
-import { type Command, UsageError, choiceOption, intOption, numberOption, stringOption } from '../command.js';
+import { type Command, UsageError, choiceOption, stringOption } from '../command.js';
 import { writeMaskPreview } from '../figures.js';
-import { METHOD_OPTIONS } from '../methods.js';
+import { paramOption, paramsFromFlags } from '../methods.js';
+
+/** The mask parameters of RISE's descriptors (everything but how masks are scored). */
+const drawing = (specs: typeof riseBinary.params) => specs.filter((p) => p.name !== 'scores');
 
 export const masks: Command = {
   name: 'masks',
@@ -10,10 +13,7 @@ export const masks: Command = {
   usage: 'xai masks --kind binary|gaussian --n N --s S [--p1 P] [--seed SEED] --size HxW --out FILE.npy [--preview PNG]',
   options: {
     kind: { type: 'string', value: 'binary|gaussian', description: 'mask kind', default: 'binary' },
-    n: METHOD_OPTIONS.n,
-    s: METHOD_OPTIONS.s,
-    p1: METHOD_OPTIONS.p1,
-    seed: METHOD_OPTIONS.seed,
+    ...Object.fromEntries(drawing(riseBinary.params).map((p) => [p.name, paramOption(p)])),
     size: { type: 'string', value: 'HxW', description: 'mask size, e.g. 224x224' },
     out: { type: 'string', short: 'o', value: 'FILE.npy', description: 'where to write the masks (N×1×H×W float32)' },
     preview: { type: 'string', value: 'PNG', description: 'also write a picture of the first masks' },
@@ -25,9 +25,10 @@ export const masks: Command = {
     const out = stringOption(args, 'out');
     if (!out) throw new UsageError('--out FILE.npy is required', 'masks');
     const [height, width] = [Number(size[1]), Number(size[2])];
-    const common = { n: intOption(args, 'n', 4000), s: intOption(args, 's', 8, 2), seed: intOption(args, 'seed', 0, 0), height, width };
     if (kind === 'gaussian' && args.values.p1 !== undefined) throw new UsageError('--p1 applies to binary masks only', 'masks');
-    const source = kind === 'binary' ? binaryMasks({ ...common, p1: numberOption(args, 'p1', 0.5) }) : gaussianMasks(common);
+    const params = paramsFromFlags(drawing((kind === 'binary' ? riseBinary : riseGaussian).params), args, 'masks');
+    const common = { n: params.n as number, s: params.s as number, seed: params.seed as number, height, width };
+    const source = kind === 'binary' ? binaryMasks({ ...common, p1: params.p1 as number }) : gaussianMasks(common);
     await writeMasksFile(out, source);
     const preview = stringOption(args, 'preview');
     if (preview) await writeMaskPreview(preview, source);

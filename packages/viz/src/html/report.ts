@@ -1,5 +1,5 @@
 import { toRgba } from '../image.js';
-import { classLabel, formatAuc, methodLabel } from '../labels.js';
+import { classLabel, formatAuc } from '../labels.js';
 import { overlay, type OverlayOptions } from '../overlay.js';
 import { dataUri } from '../png/data-uri.js';
 import { encodePng } from '../png/encode.js';
@@ -12,6 +12,8 @@ import type { Curve, RawImage, RgbaImage } from '../types.js';
 /** One method's result on one image. */
 export interface ReportResult {
   method: string;
+  /** How the method reads in headers (e.g. `Grad-CAM`); default: its id. */
+  label?: string;
   map: MapLike;
   insertion?: Curve;
   deletion?: Curve;
@@ -30,6 +32,8 @@ export interface ReportRow {
 /** A line of the summary table; computed from the rows (mean of the AUCs) when not given. */
 export interface ReportSummary {
   method: string;
+  /** How the method reads; default: its id. */
+  label?: string;
   images: number;
   insertion?: number;
   deletion?: number;
@@ -56,11 +60,14 @@ export async function reportHtml(options: ReportOptions): Promise<string> {
   const methods = [...new Set(options.rows.flatMap((row) => row.results.map((r) => r.method)))];
   const size = options.thumbnailSize ?? 160;
   const summary = options.summary ?? summarize(options.rows, methods);
+  const labels = new Map<string, string>();
+  for (const r of [...options.rows.flatMap((row) => row.results), ...summary]) if (r.label) labels.set(r.method, r.label);
+  const labelOf = (method: string) => labels.get(method) ?? method;
   const body: string[] = [`<h1>${escape(options.title)}</h1>`];
   if (options.subtitle) body.push(`<p class="subtitle">${escape(options.subtitle)}</p>`);
-  if (summary.length > 0) body.push(summaryTable(summary));
+  if (summary.length > 0) body.push(summaryTable(summary, labelOf));
   if (options.rows.length > 0) {
-    const header = ['image', ...methods.map(methodLabel)].map((h) => `<th>${escape(h)}</th>`).join('');
+    const header = ['image', ...methods.map(labelOf)].map((h) => `<th>${escape(h)}</th>`).join('');
     const rows: string[] = [];
     for (const row of options.rows) rows.push(await rowHtml(row, methods, size, options));
     body.push(`<table class="results"><thead><tr>${header}</tr></thead><tbody>${rows.join('')}</tbody></table>`);
@@ -104,10 +111,10 @@ function mean(values: ReadonlyArray<number | undefined>): number | undefined {
   return known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length : undefined;
 }
 
-function summaryTable(summary: readonly ReportSummary[]): string {
+function summaryTable(summary: readonly ReportSummary[], labelOf: (method: string) => string): string {
   const cell = (v: number | undefined) => `<td class="num">${v === undefined ? '–' : formatAuc(v)}</td>`;
   const rows = summary
-    .map((s) => `<tr><td>${escape(methodLabel(s.method))}</td><td class="num">${s.images}</td>${cell(s.insertion)}${cell(s.deletion)}</tr>`)
+    .map((s) => `<tr><td>${escape(labelOf(s.method))}</td><td class="num">${s.images}</td>${cell(s.insertion)}${cell(s.deletion)}</tr>`)
     .join('');
   return (
     '<table class="summary"><thead><tr><th>method</th><th>images</th>' +
@@ -131,7 +138,7 @@ async function rowHtml(row: ReportRow, methods: readonly string[], size: number,
 
 async function resultHtml(row: ReportRow, result: ReportResult, size: number, options: OverlayOptions): Promise<string> {
   const blended = overlay(row.image, result.map, options);
-  const label = `${methodLabel(result.method)} on ${row.name}`;
+  const label = `${result.label ?? result.method} on ${row.name}`;
   const curves = [result.insertion, result.deletion].filter((c): c is CurveSeries => c !== undefined);
   const aucs = curves.map((c) => `${c.kind} AUC ${formatAuc(c.auc)}`).join(' · ');
   const chart = curves.length > 0 ? curvesSvg(curves, { compact: true, width: Math.max(size + 40, 200), height: 150 }) : '';

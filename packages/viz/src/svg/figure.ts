@@ -1,6 +1,6 @@
 import { DEFAULT_COLORMAP } from '../colormaps/index.js';
 import { toRgba } from '../image.js';
-import { classLabel, methodLabel } from '../labels.js';
+import { classLabel } from '../labels.js';
 import { valueRange } from '../normalize.js';
 import { overlay, type OverlayOptions } from '../overlay.js';
 import type { Grid, RawImage, SaliencyMap } from '../types.js';
@@ -46,7 +46,7 @@ export async function figureSvg(image: RawImage, map: MapLike, options: FigureOp
   const height = top + h + PAD;
 
   const imageTitle = options.imageTitle ?? (classLabel(map.classIndex, map.className, options.probability) || 'image');
-  const overlayTitle = options.overlayTitle ?? (map.method ? methodLabel(map.method) : 'saliency');
+  const overlayTitle = options.overlayTitle ?? map.method ?? 'saliency';
   const body = [
     text(left + w / 2, TITLE, imageTitle, { size: 16, anchor: 'middle', maxWidth: w + GAP - 6 }),
     text(right + w / 2, TITLE, overlayTitle, { size: 16, anchor: 'middle', maxWidth: w + GAP - 6 }),
