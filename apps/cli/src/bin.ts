@@ -17,6 +17,5 @@ const code = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   signal: controller.signal,
-  cwd: process.cwd(),
 });
 process.exitCode = code;

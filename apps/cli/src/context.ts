@@ -4,5 +4,4 @@ export interface Context {
   stderr: NodeJS.WriteStream;
   /** Cancels long work (Ctrl-C). */
   signal: AbortSignal;
-  cwd: string;
 }

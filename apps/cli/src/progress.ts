@@ -12,7 +12,7 @@ const WIDTH = 28;
  * A progress bar on a terminal, plain lines (every 10 %) when the stream is not one, nothing
  * when quiet.
  */
-export function progressReporter(stream: NodeJS.WriteStream, options: { quiet?: boolean; label?: string } = {}): ProgressReporter {
+export function progressReporter(stream: NodeJS.WriteStream, options: { quiet?: boolean } = {}): ProgressReporter {
   if (options.quiet) return { onProgress: () => {}, done: () => {} };
   const tty = Boolean(stream.isTTY);
   let open = false;
@@ -21,17 +21,16 @@ export function progressReporter(stream: NodeJS.WriteStream, options: { quiet?: 
   return {
     onProgress({ stage, done, total }) {
       const fraction = total > 0 ? done / total : 1;
-      const label = options.label ? `${options.label} ${stage}` : stage;
       if (tty) {
         const filled = Math.round(fraction * WIDTH);
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
-        stream.write(`\r${label} [${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${done}/${total} ${seconds}s\x1b[K`);
+        stream.write(`\r${stage} [${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${done}/${total} ${seconds}s\x1b[K`);
         open = true;
       } else {
         const decile = Math.floor(fraction * 10);
         if (decile !== lastDecile) {
           lastDecile = decile;
-          stream.write(`${label}: ${done}/${total} (${Math.round(fraction * 100)}%)\n`);
+          stream.write(`${stage}: ${done}/${total} (${Math.round(fraction * 100)}%)\n`);
         }
       }
     },

@@ -47,11 +47,14 @@ describe('xai commands', () => {
     const cases: [string[], RegExp][] = [
       [['frobnicate'], /unknown command "frobnicate"; commands: explain, evaluate/],
       [['explain', 'x.png', '--bogus'], /Unknown option '--bogus'/],
-      [['explain', 'x.png', '--method', 'gradcam'], /--method takes a comma-separated list of rise, rise-gaussian, abs-cam-init, abs-cam-final/],
-      [['explain', 'x.png', '--n', '0'], /--n must be a whole number ≥ 1, got "0"/],
-      [['explain', 'x.png', '--p1', '1.5'], /--p1 must be in \(0, 1\], got "1.5"/],
+      [['explain', 'x.png', '--method', 'gradcam'], /--method takes a comma-separated list of rise, rise-gaussian, abs-cam-init, abs-cam-final, grad-cam, /],
+      [['explain', 'x.png', '--n', '0'], /--n \(rise\) must be a whole number from 1 to 1000000, got "0"/],
+      [['explain', 'x.png', '--p1', '1.5'], /--p1 \(rise\) must be a number in \(0, 1\], got "1.5"/],
+      [['explain', 'x.png', '--class', 'cat'], /Unknown class name "cat"/],
+      [['explain', 'x.png', '--masks', 'm.npy', '--n', '10'], /--masks fixes N, s and the seed; --n cannot change them/],
       [['explain'], /give at least one image, or --tensor FILE.npy/],
-      [['evaluate', 'x.png'], /give exactly one of --saliency FILE.npy, --method M or --order FILE.npy/],
+      [['evaluate', 'x.png'], /give one of --saliency FILE.npy or --method ID \(with --order FILE.npy to break ties\), or --order FILE.npy alone/],
+      [['evaluate', 'x.png', '--method', 'rise,grad-cam'], /--method takes one method here/],
       [['masks', '--out', 'm.npy'], /--size HxW is required/],
       [['compare', 'dir', '--shard', '3/2'], /--shard takes I\/N with 1 ≤ I ≤ N/],
     ];
@@ -85,10 +88,12 @@ describe('xai commands', () => {
     expect(tf.memory().numTensors).toBe(before);
     for (const stem of ['a', 'b']) {
       const report = JSON.parse(readFileSync(join(out, stem, 'explain.json'), 'utf8'));
-      expect(report.target.classIndex).toBe(2);
+      expect(report.methods.rise).toMatchObject({ label: 'RISE', classIndex: 2, classes: [2] });
+      expect(report.methods['abs-cam-init']).toMatchObject({ classIndex: 2, params: { layer: 'layer4', layerChosenBy: 'default' } });
       expect(report.prediction).toHaveLength(4);
       expect(report.methods.rise.params.n).toBe(64);
-      expect((await readNpyFile(join(out, stem, 'rise.npy'))).shape).toEqual([4, 64, 64]);
+      // --class 2 asks for one class; without it RISE writes every class's map (same cost).
+      expect((await readNpyFile(join(out, stem, 'rise.npy'))).shape).toEqual([64, 64]);
       expect((await readNpyFile(join(out, stem, 'abs-cam-init.npy'))).shape).toEqual([64, 64]);
       const figure = await sharp(join(out, stem, 'rise.png')).metadata();
       expect(figure.format).toBe('png');

@@ -13,11 +13,11 @@ const star = demoSampleFiles('star-1');
 describe('xai on the bundled demo model (no --model)', () => {
   beforeAll(() => useBackend('wasm'));
 
-  it('layers names the demo model’s stages and its default Abs-CAM layer', async () => {
+  it('layers names the demo model’s stages and its default feature-map layer', async () => {
     const run = await xai('layers', '--json');
     expect(run.code).toBe(0);
-    const { defaultCamLayer, layers } = JSON.parse(run.stdout);
-    expect(defaultCamLayer).toBe('stage3');
+    const { defaultLayer, layers } = JSON.parse(run.stdout);
+    expect(defaultLayer).toBe('stage3');
     expect(layers.map((l: { name: string }) => l.name)).toEqual(expect.arrayContaining(['stage1', 'stage2', 'stage3', 'logits']));
   });
 

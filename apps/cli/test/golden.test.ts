@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { readNpyFile } from '@xai/core/node';
+import { readNpyFile, writeNpyFile } from '@xai/core/node';
 import { npyToFloat32 } from '@xai/core';
-import { fixturePath, goldenCase, readFixtureFloat32, relativeError, useBackend } from '@xai/testing';
+import { fixturePath, goldenCase, maxAbsDiff, readFixtureFloat32, relativeError, useBackend } from '@xai/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scratchDir, xai } from './run-cli.js';
 
@@ -61,6 +61,28 @@ describe('xai on the golden tiny-chelsea ONNX model', () => {
     });
   }
 
+  for (const layer of ['layer4', 'layer3']) {
+    it(`explain runs the CAM family at --layer ${layer}: pytorch-grad-cam's maps`, async () => {
+      const out = scratchDir();
+      const files: Record<string, string> = {
+        'grad-cam': 'gradcam', 'grad-cam-pp': 'gradcam_pp', 'xgrad-cam': 'xgradcam', 'hires-cam': 'hirescam',
+        'grad-cam-elementwise': 'gradcam_elementwise', 'layer-cam': 'layercam', 'score-cam': 'scorecam', 'ablation-cam': 'ablationcam',
+      };
+      const before = tf.memory().numTensors;
+      const run = await xai('explain', '--model', model, '--tensor', tensor, '--method', Object.keys(files).join(','), '--layer', layer,
+        '--class', '1', '--out', out, '--quiet', '--format', 'npy,json');
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(tf.memory().numTensors).toBe(before);
+      for (const [id, file] of Object.entries(files)) {
+        const expected = readFixtureFloat32('tiny-chelsea', 'baselines', `${file}_${layer}.npy`);
+        const written = await readNpyFile(join(out, 'input', `${id}.npy`));
+        expect(written.shape, id).toEqual([64, 64]);
+        expect(maxAbsDiff(npyToFloat32(written), expected.data), id).toBeLessThan(1e-4);
+      }
+    });
+  }
+
   it('evaluate --order salient_order.npy --json gives the golden curves and AUCs', async () => {
     const out = scratchDir();
     const run = await xai('evaluate', '--model', model, '--tensor', tensor, '--order', golden('salient_order.npy'),
@@ -77,6 +99,26 @@ describe('xai on the golden tiny-chelsea ONNX model', () => {
     expect(Math.abs(result.deletion.auc - spec.deletion_auc)).toBeLessThan(1e-4);
   });
 
+  it('evaluate --saliency with --order breaks the map\'s ties by the order: the golden curves again', async () => {
+    const out = scratchDir();
+    // A coarse copy of the map (two decimals) ties many pixels; the reference order decides among them.
+    const map = readFixtureFloat32('tiny-chelsea', 'rise_orig.npy');
+    const pixels = 64 * 64;
+    const coarse = map.data.slice(spec.top_class * pixels, (spec.top_class + 1) * pixels).map((v) => Math.round(v * 100) / 100);
+    await writeNpyFile(join(out, 'coarse.npy'), { dtype: 'float32', shape: [64, 64], data: coarse });
+    const common = ['--model', model, '--tensor', tensor, '--step', String(spec.metric.step), '--json', '--no-figures', '--saliency', join(out, 'coarse.npy')];
+    const alone = JSON.parse((await xai('evaluate', ...common)).stdout);
+    const run = await xai('evaluate', ...common, '--order', golden('salient_order.npy'));
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    const ins = readFixtureFloat32('tiny-chelsea', 'insertion_scores.npy').data;
+    // Rounding keeps the order of distinct values, so the tie-broken ranking is the reference's.
+    result.insertion.scores.forEach((v: number, i: number) => expect(Math.abs(v - ins[i])).toBeLessThan(1e-4));
+    expect(Math.abs(result.deletion.auc - spec.deletion_auc)).toBeLessThan(1e-4);
+    // Without the order, ties go to the lower pixel index and the curve differs.
+    expect(Math.max(...alone.insertion.scores.map((v: number, i: number) => Math.abs(v - ins[i])))).toBeGreaterThan(1e-3);
+  });
+
   it('predict --tensor --save-logits writes the golden logits', async () => {
     const out = scratchDir();
     const run = await xai('predict', '--model', model, '--tensor', tensor, '--save-logits', join(out, 'logits.npy'), '--json');
@@ -86,7 +128,7 @@ describe('xai on the golden tiny-chelsea ONNX model', () => {
     expect(relativeError(await npy(join(out, 'logits.npy')), expected.data)).toBeLessThan(1e-4);
   });
 
-  it('layers lists the module paths with shapes and the default Abs-CAM layer', async () => {
+  it('layers lists the module paths with shapes and the default feature-map layer', async () => {
     const run = await xai('layers', '--model', model);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/layer4\s+64×2×2\s+.*yes \(default\)/);

@@ -25,7 +25,7 @@ function collector(): { stream: NodeJS.WriteStream; text: () => string } {
 export async function xai(...argv: string[]): Promise<CliResult> {
   const out = collector();
   const err = collector();
-  const code = await main(argv, { stdout: out.stream, stderr: err.stream, signal: new AbortController().signal, cwd: process.cwd() });
+  const code = await main(argv, { stdout: out.stream, stderr: err.stream, signal: new AbortController().signal });
   return { code, stdout: out.text(), stderr: err.text() };
 }
 

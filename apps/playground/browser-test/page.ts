@@ -8,7 +8,14 @@ export const SCREENSHOTS = resolve(import.meta.dirname, '../screenshots');
 
 export interface Snapshot {
   backend?: string;
-  model?: { name: string; input: { height: number; width: number; channels: number }; numClasses: number };
+  methods: { id: string; label: string; box: 'black' | 'white'; layers: 'none' | 'one' | 'many'; params: string[] }[];
+  model?: {
+    name: string;
+    input: { height: number; width: number; channels: number };
+    numClasses: number;
+    whiteBox: boolean;
+    defaultLayer?: string;
+  };
   image?: PageImage;
   top?: { classIndex: number; className?: string; probability: number }[];
   explained?: { method: string; maps: PageMap[] };
@@ -34,25 +41,32 @@ export async function idle(page: Page, timeout = 180_000): Promise<void> {
   await page.waitForSelector('body[data-busy="false"]', { timeout });
 }
 
-export interface RunOptions {
-  n?: number;
-  seed?: number;
-  s?: number;
-  p1?: number;
+/** Parameter values by name; the fields the chosen method does not show are left alone. */
+export type RunParams = Record<string, string | number>;
+
+/** Picks a method and sets the fields it shows. */
+export async function chooseMethod(page: Page, method: string, params: RunParams = {}): Promise<void> {
+  await page.selectOption('#method', method);
+  for (const [name, value] of Object.entries(params)) {
+    const field = page.locator(`#params label[data-param="${name}"]:visible input, #params label[data-param="${name}"]:visible select`);
+    if ((await field.count()) === 1) {
+      if ((await field.evaluate((e) => e.tagName)) === 'SELECT') await field.selectOption(String(value));
+      else await field.fill(String(value));
+    }
+  }
 }
 
-/** Picks a method, sets its parameters, presses Explain and waits for the curves. */
-export async function explain(page: Page, method: string, options: RunOptions = {}): Promise<void> {
-  await page.selectOption('#method', method);
-  if (method.startsWith('rise')) {
-    if (options.n !== undefined) await page.fill('#n', String(options.n));
-    if (options.seed !== undefined) await page.fill('#seed', String(options.seed));
-    if (options.s !== undefined) await page.fill('#s', String(options.s));
-    if (options.p1 !== undefined && method === 'rise') await page.fill('#p1', String(options.p1));
-  }
+/** Presses Explain and waits until the page is idle again. */
+export async function pressExplain(page: Page): Promise<void> {
   await page.click('#explain');
   await page.waitForSelector('body[data-busy="true"]', { timeout: 10_000 }).catch(() => undefined);
   await idle(page);
+}
+
+/** Picks a method, sets its parameters, presses Explain and waits for the curves. */
+export async function explain(page: Page, method: string, params: RunParams = {}): Promise<void> {
+  await chooseMethod(page, method, params);
+  await pressExplain(page);
   const message = await visibleMessage(page);
   if (message) throw new Error(`Explain ${method} failed in the page: ${message}`);
   await page.waitForSelector('#curves-box:not([hidden]) .curve svg', { timeout: 10_000 });

@@ -5,9 +5,10 @@ import { parseNpy, type Classifier } from '@xai/core';
 import { launchChromium, type RunningBrowser } from './chromium.js';
 import { readPngRgba } from './png.js';
 import { notAnImage, tinyResnetOnnx, unsupportedOpOnnx, vectorModelFiles } from './fixtures.js';
-import { explain, idle, openApp, screenshot, snapshot, visibleMessage } from './page.js';
+import { chooseMethod, explain, idle, openApp, screenshot, snapshot, visibleMessage } from './page.js';
 import { demoModel, nodeInput, referenceCurves, referenceMaps, relativeError, startNodeBackend, type PageMap } from './reference.js';
 import { startPreview, type RunningPreview } from './server.js';
+import { registry } from '../src/worker/methods.js';
 
 /** Same backend (wasm) in the page and in Node: the maps agree to float32 rounding. */
 const MAP_TOLERANCE = 1e-4;
@@ -15,7 +16,14 @@ const MAP_TOLERANCE = 1e-4;
 const CURVE_TOLERANCE = 1e-4;
 /** A GPU backend (WebGL on SwiftShader here) against Node's wasm. */
 const GPU_TOLERANCE = 1e-3;
+/** Set on every method that shows these fields (RISE's); the rest run on their defaults. */
 const RISE = { n: 300, s: 8, p1: 0.5, seed: 3 };
+/** Every registered method runs in the page and in Node; these must be among them. */
+const REQUIRED = [
+  'rise', 'rise-gaussian', 'abs-cam-init', 'abs-cam-final',
+  'grad-cam', 'grad-cam-pp', 'layer-cam', 'score-cam', 'ablation-cam', 'eigen-cam',
+];
+const METHODS = registry.list();
 
 let server: RunningPreview;
 let chromium: RunningBrowser;
@@ -77,23 +85,94 @@ describe('the playground in Chromium', () => {
     expect(image!.data).toEqual(Array.from(expected.data));
   });
 
-  for (const method of ['rise', 'rise-gaussian', 'abs-cam-init', 'abs-cam-final']) {
-    test(`${method}: the maps equal Node's for the same seed`, async () => {
-      await explain(page, method, RISE);
-      const { explained } = await snapshot(page);
-      expect(explained?.method).toBe(method);
-      const maps = explained!.maps;
-      if (method.startsWith('rise')) {
-        expect(maps.length, 'every class has a map').toBe((await snapshot(page)).model!.numClasses);
-        expect(maps[0].params).toMatchObject({ n: RISE.n, seed: RISE.seed });
-        expect(await page.locator('#class-maps .tile').count()).toBe(maps.length);
-        expect(await page.locator('#masks .tile').count()).toBe(12);
+  test('offers every registered method, with its label, and builds the form from their parameters', async () => {
+    const state = await snapshot(page);
+    expect(registry.ids()).toEqual(expect.arrayContaining(REQUIRED));
+    expect(state.methods.map((m) => [m.id, m.label])).toEqual(METHODS.map((m) => [m.id, m.label]));
+    const options = await page.locator('#method option').evaluateAll((all) =>
+      (all as HTMLOptionElement[]).map((o) => [o.value, o.textContent, o.disabled]),
+    );
+    expect(options).toEqual(METHODS.map((m) => [m.id, m.label, false]));
+    // One field per parameter name (all specs agree here), shown only for the methods that take it.
+    const names = new Set(METHODS.flatMap((m) => m.params.map((p) => p.name)));
+    expect(await page.locator('#params label.param').count()).toBe(names.size);
+    for (const method of METHODS) {
+      await chooseMethod(page, method.id);
+      const shown = await page.locator('#params label.param:visible').evaluateAll((all) => all.map((l) => (l as HTMLElement).dataset.param));
+      expect(shown, method.id).toEqual(method.params.map((p) => p.name));
+      for (const spec of method.params) {
+        const field = page.locator(`#params label[data-param="${spec.name}"]`);
+        expect(await field.getAttribute('title'), `${method.id} ${spec.name}`).toContain(spec.help);
+        if (spec.type === 'int' || spec.type === 'number') {
+          const input = field.locator('input');
+          expect(await input.inputValue()).toBe(String(spec.default));
+          if (spec.max !== undefined) expect(await input.getAttribute('max')).toBe(String(spec.max));
+        }
+        if (spec.type === 'choice') expect(await field.locator('option').allTextContents()).toEqual([...spec.choices]);
       }
+      expect(await page.isVisible('#layer-label'), `${method.id} layer list`).toBe(method.layers !== 'none');
+      if (method.layers !== 'none') {
+        expect(await page.locator('#layer').inputValue()).toBe(state.model!.defaultLayer);
+        expect(await page.locator('#layer').evaluate((e) => (e as HTMLSelectElement).multiple)).toBe(method.layers === 'many');
+      }
+      if (method.id === METHODS.find((m) => m.layers === 'many')?.id) await screenshot(page, '01-form-layer-method');
+    }
+    await chooseMethod(page, METHODS[0].id);
+    await screenshot(page, '01-form-first-method');
+  });
+
+  test("a bad parameter gets the contract's message and nothing runs", async () => {
+    const method = METHODS.find((m) => m.params.some((p) => p.type === 'int' && p.min !== undefined))!;
+    const spec = method.params.find((p) => p.type === 'int' && p.min !== undefined)!;
+    await chooseMethod(page, method.id, { [spec.name]: String((spec as { min: number }).min - 1) });
+    await page.click('#explain');
+    await page.waitForSelector('#message:not([hidden])', { timeout: 10_000 });
+    await idle(page);
+    expect(await visibleMessage(page)).toMatch(new RegExp(`^${method.id}: ${spec.name} must be a whole number`));
+    expect((await snapshot(page)).explained).toBeUndefined();
+    await screenshot(page, '01-bad-parameter');
+    await chooseMethod(page, method.id, { [spec.name]: String(spec.default) });
+  });
+
+  for (const method of METHODS) {
+    test(`${method.id}: the maps equal Node's`, async () => {
+      await explain(page, method.id, RISE);
+      const state = await snapshot(page);
+      expect(state.explained?.method).toBe(method.id);
+      const maps = state.explained!.maps;
+      expect(await page.textContent('#overlay-title')).toContain(method.label);
+      if (method.everyClassAtOnce) {
+        expect(maps.length, 'every class has a map').toBe(state.model!.numClasses);
+        expect(await page.locator('#class-maps .tile').count()).toBe(maps.length);
+      } else {
+        expect(maps).toHaveLength(1);
+        expect(maps[0].classIndex).toBe(state.top![0].classIndex);
+      }
+      const ownParams = Object.fromEntries(method.params.map((p) => [p.name, p.name in RISE ? RISE[p.name as keyof typeof RISE] : p.default]));
+      expect(maps[0].params).toMatchObject(ownParams);
+      if (method.layers !== 'none') expect(maps[0].params).toMatchObject({ layer: state.model!.defaultLayer, layerChosenBy: 'default' });
+      // Methods that draw masks show a few (6 masks and 6 masked images).
+      expect(await page.locator('#masks .tile:visible').count()).toBe(maps[0].params.masks ? 12 : 0);
       // The app passes over GPUs emulated in software, so on CI the page runs wasm like Node does.
-      await checkAgainstNode(maps, (await snapshot(page)).backend === 'wasm' ? MAP_TOLERANCE : GPU_TOLERANCE);
-      await screenshot(page, `02-${method}`);
+      await checkAgainstNode(maps, state.backend === 'wasm' ? MAP_TOLERANCE : GPU_TOLERANCE);
+      await screenshot(page, `02-${method.id}`);
     });
   }
+
+  const multiLayer = METHODS.find((m) => m.layers === 'many');
+  test.runIf(multiLayer)(`${multiLayer?.id}: several layers, averaged, equal Node's`, async () => {
+    const state = await snapshot(page);
+    await chooseMethod(page, multiLayer!.id);
+    const layers = await page.locator('#layer option').evaluateAll((all) => (all as HTMLOptionElement[]).map((o) => o.value));
+    const two = [layers[layers.indexOf(state.model!.defaultLayer!) - 1], state.model!.defaultLayer!];
+    await page.selectOption('#layer', two);
+    await explain(page, multiLayer!.id);
+    const { explained } = await snapshot(page);
+    expect(explained!.maps[0].params).toMatchObject({ layer: two.join(','), layerChosenBy: 'caller' });
+    await checkAgainstNode(explained!.maps, state.backend === 'wasm' ? MAP_TOLERANCE : GPU_TOLERANCE);
+    await screenshot(page, '02-several-layers');
+    await page.selectOption('#layer', state.model!.defaultLayer!);
+  });
 
   test('insertion and deletion curves match Node and show their AUCs', async () => {
     await explain(page, 'rise', RISE);
@@ -151,18 +230,41 @@ describe('the playground in Chromium', () => {
     await page.locator('#opacity').fill('0.5');
   });
 
-  test('compares all four methods side by side with their AUCs', async () => {
+  test("compares every method side by side; the AUCs equal Node's, and each map finds the shape", async () => {
     await page.click('#compare');
     await idle(page);
     expect(await visibleMessage(page)).toBeUndefined();
-    const { comparison } = await snapshot(page);
-    expect(comparison.map((c) => c.map.method)).toEqual(['rise', 'rise-gaussian', 'abs-cam-init', 'abs-cam-final']);
-    for (const entry of comparison) {
-      for (const auc of [entry.curves.insertion.auc, entry.curves.deletion.auc]) expect(auc).toBeGreaterThanOrEqual(0);
+    const state = await snapshot(page);
+    const { comparison } = state;
+    expect(comparison.map((c) => c.map.method)).toEqual(registry.ids());
+    const input = nodeInput(model, state.image!);
+    const deletions: Record<string, [number, number]> = {};
+    try {
+      for (const entry of comparison) {
+        const map = { ...entry.map, data: Float32Array.from(entry.map.data) };
+        const expected = await referenceCurves(model, input, map);
+        for (const kind of ['insertion', 'deletion'] as const) {
+          expect(Math.abs(entry.curves[kind].auc - expected[kind].auc), `${map.method} ${kind}`).toBeLessThan(CURVE_TOLERANCE);
+        }
+        // A map that finds the shape: deleting its most salient pixels first destroys the class
+        // far sooner than deleting its least salient first (the same map turned upside down).
+        const top = Math.max(...map.data);
+        const reversed = await referenceCurves(model, input, { ...map, data: map.data.map((v) => top - v) });
+        deletions[map.method] = [entry.curves.deletion.auc, reversed.deletion.auc];
+      }
+    } finally {
+      input.dispose();
+    }
+    // Here (demo model, first sample) the map's deletion AUCs are 0.01–0.05, the reversed maps' 0.35–0.79.
+    for (const [method, [forward, reversed]] of Object.entries(deletions)) {
+      expect(forward, `${method}: deletion AUC of the map, ${forward}, and of the map reversed, ${reversed}`).toBeLessThan(reversed - 0.2);
     }
     const captions = await page.locator('#comparison figcaption').allTextContents();
-    expect(captions).toHaveLength(4);
-    expect(captions[0]).toContain(comparison[0].curves.insertion.auc.toFixed(3));
+    expect(captions).toHaveLength(comparison.length);
+    comparison.forEach((entry, k) => {
+      expect(captions[k]).toContain(registry.label(entry.map.method));
+      expect(captions[k]).toContain(entry.curves.insertion.auc.toFixed(3));
+    });
     await screenshot(page, '04-compare');
   });
 
@@ -220,6 +322,11 @@ describe('the playground in Chromium', () => {
     const map = (await snapshot(page)).explained!.maps[0];
     expect([map.height, map.width]).toEqual([64, 64]);
     expect(map.data.every(Number.isFinite)).toBe(true);
+    // The CAM family works at the ONNX graph's default layer too.
+    await explain(page, 'grad-cam');
+    const cam = (await snapshot(page)).explained!.maps[0];
+    expect(cam.params.layer).toBe((await snapshot(page)).model!.defaultLayer);
+    expect(Math.max(...cam.data)).toBeCloseTo(1, 5);
     await screenshot(page, '08-onnx');
     await page.selectOption('#preprocessing', '');
     await page.click('#demo-model');
@@ -228,8 +335,7 @@ describe('the playground in Chromium', () => {
   });
 
   test('Cancel stops a long RISE run and the app stays usable', async () => {
-    await page.selectOption('#method', 'rise');
-    await page.fill('#n', '50000');
+    await chooseMethod(page, 'rise', { n: 50_000 });
     await page.click('#explain');
     await page.waitForFunction(() => Number((document.getElementById('progress') as HTMLProgressElement).value) > 0, undefined, { timeout: 30_000 });
     // The run is in the worker: the page answers a 50 ms timer on time, again and again.

@@ -1,11 +1,20 @@
 // The same computations in Node (tfjs wasm backend), to hold the browser's numbers against.
 import type * as tf from '@tensorflow/tfjs-core';
-import { LayersClassifier, loadTfjsClassifier, preprocess, selectBackend, urlSource, type Classifier, type RawImage, type SaliencyMap } from '@xai/core';
-import { absCam } from '@xai/abs-cam';
+import {
+  LayersClassifier,
+  explainWith,
+  loadTfjsClassifier,
+  preprocess,
+  selectBackend,
+  urlSource,
+  type Classifier,
+  type RawImage,
+  type SaliencyMap,
+} from '@xai/core';
 import { deletion, insertion } from '@xai/metrics';
-import { rise } from '@xai/rise';
 import { DEMO_MODEL, buildDemoArchitecture } from '@xai/zoo';
 import { UNTRAINED_DEMO_SEED } from '../src/logic/demo-fallback.js';
+import { registry } from '../src/worker/methods.js';
 
 export interface PageMap {
   method: string;
@@ -41,24 +50,22 @@ export function nodeInput(model: Classifier, image: PageImage): tf.Tensor4D {
   return preprocess(raw, model.input, model.preprocessing);
 }
 
-/** Reruns the page's method in Node with the parameters the page recorded in the map. */
+/**
+ * Reruns the page's method in Node through the same registry and `explainWith`, with the
+ * parameters, layers, batch size and classes the page recorded in its maps.
+ */
 export async function referenceMaps(model: Classifier, input: tf.Tensor4D, pageMaps: readonly PageMap[]): Promise<SaliencyMap[]> {
   const first = pageMaps[0];
-  const p = first.params;
-  if (first.method === 'rise' || first.method === 'rise-gaussian') {
-    const binary = first.method === 'rise';
-    return rise(model, input, {
-      masks: binary ? 'binary' : 'gaussian',
-      n: p.n as number,
-      s: p.s as number,
-      seed: p.seed as number,
-      ...(binary ? { p1: p.p1 as number } : {}),
-      scores: p.scores as 'prob' | 'logit',
-      classes: pageMaps.map((m) => m.classIndex),
-    });
-  }
-  const variant = first.method === 'abs-cam-init' ? 'init' : 'final';
-  return [await absCam(model, input, { variant, layer: p.layer as string, target: first.classIndex })];
+  const method = registry.get(first.method);
+  const recorded = first.params;
+  const params = Object.fromEntries(method.params.map((spec) => [spec.name, recorded[spec.name]]));
+  const layer = recorded.layerChosenBy === 'caller' ? String(recorded.layer).split(',') : undefined;
+  return explainWith(method, model, input, {
+    params,
+    layer,
+    targets: pageMaps.map((m) => m.classIndex),
+    batchSize: recorded.batchSize as number,
+  });
 }
 
 export async function referenceCurves(model: Classifier, input: tf.Tensor4D, map: SaliencyMap) {

@@ -1,9 +1,9 @@
 import type { RawImage } from '@xai/core';
-import { classLabel, methodLabel, toRgba } from '@xai/viz';
+import { classLabel, toRgba } from '@xai/viz';
 import { WorkerClient } from './client.js';
 import { classifyModelFiles, looksLikeImage } from './logic/files.js';
-import { parseParams, type ParamFields } from './logic/params.js';
-import { METHOD_IDS, type MethodId, type ModelSource, type Requests } from './protocol.js';
+import { comparedMethods, labelOf } from './logic/methods.js';
+import type { MethodInfo, ModelSource, Requests } from './protocol.js';
 import { Runner } from './runner.js';
 import { exposeTestHook } from './test-hook.js';
 import { state } from './state.js';
@@ -11,7 +11,8 @@ import { byId } from './ui/dom.js';
 import { offerDownloads } from './ui/downloads.js';
 import { wireDropZone } from './ui/drop.js';
 import { decodeImage, drawRgba } from './ui/images.js';
-import { renderModel, showMethodParams } from './ui/model-panel.js';
+import { MethodForm } from './ui/method-form.js';
+import { renderModel } from './ui/model-panel.js';
 import { OverlayView } from './ui/overlay-view.js';
 import { chosenClass, renderPredictions } from './ui/predictions.js';
 import { renderClassMaps, renderComparison, renderCurves, renderMasks } from './ui/results.js';
@@ -21,14 +22,12 @@ import { setBusy, showMessage } from './ui/status.js';
 const demoBase = new URL('demo/', document.baseURI).href;
 const client = new WorkerClient(new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' }));
 const view = new OverlayView();
+const form = new MethodForm();
 const runner = new Runner(client);
 const request = runner.request.bind(runner);
 const task = runner.task.bind(runner);
 
-function paramFields(): ParamFields {
-  const value = (id: string) => byId<HTMLInputElement | HTMLSelectElement>(id).value;
-  return { n: value('n'), s: value('s'), p1: value('p1'), seed: value('seed'), scores: value('scores'), layer: value('layer'), batchSize: value('batch-size') };
-}
+const label = (method: string) => labelOf(state.methods, method);
 
 function clearResults(): void {
   state.explained = undefined;
@@ -61,12 +60,9 @@ async function loadModel(source: ModelSource): Promise<void> {
   state.model = info;
   state.prediction = undefined;
   renderModel(info);
+  form.setModel(info);
   renderPredictions([]);
   clearResults();
-  if (info.camLayers.length === 0 && byId<HTMLSelectElement>('method').value.startsWith('abs-cam')) {
-    byId<HTMLSelectElement>('method').value = 'rise';
-    showMethodParams('rise');
-  }
   if (state.image) await predict(state.image, state.imageName ?? 'image');
 }
 
@@ -76,10 +72,13 @@ function explainedClass(): number {
   return classIndex;
 }
 
-/** One method on the chosen class, then its insertion and deletion curves. */
-function runMethod(method: MethodId, classIndex: number, allClasses: boolean): Promise<Requests['explain']['reply']> {
-  const params = parseParams(paramFields());
-  return request('explain', { method, classIndex, params, allClasses, maskSamples: allClasses ? 6 : 0 });
+/**
+ * One method on the chosen class; with `allClasses`, methods that map every class at once map
+ * the others too, and methods that draw masks send a few back.
+ */
+function runMethod(method: MethodInfo, classIndex: number, allClasses: boolean): Promise<Requests['explain']['reply']> {
+  const ranked = state.prediction?.ranked ?? [classIndex];
+  return request('explain', form.request(method, classIndex, ranked, allClasses, allClasses ? 6 : 0));
 }
 
 function describeParams(params: Record<string, unknown>): string {
@@ -89,16 +88,16 @@ function describeParams(params: Record<string, unknown>): string {
 }
 
 async function explain(): Promise<void> {
-  const method = byId<HTMLSelectElement>('method').value as MethodId;
+  const method = form.selected;
   const classIndex = explainedClass();
   const result = await runMethod(method, classIndex, true);
   const [map] = result.maps;
   const image = state.prediction!.modelView;
-  state.explained = { method, maps: result.maps, seconds: result.seconds };
+  state.explained = { method: result.method, maps: result.maps, seconds: result.seconds };
   state.curves = undefined;
   byId('result-empty').hidden = true;
   byId('overlay-box').hidden = false;
-  byId('overlay-title').textContent = `${methodLabel(map.method)} — ${classLabel(map.classIndex, map.className)}`;
+  byId('overlay-title').textContent = `${label(map.method)} — ${classLabel(map.classIndex, map.className)}`;
   byId('run-details').textContent = `${result.seconds.toFixed(1)} s on ${state.backend?.id ?? '?'} · ${describeParams(map.params)}`;
   view.show(image, map);
   renderClassMaps(view, image, result.maps);
@@ -114,14 +113,14 @@ async function explain(): Promise<void> {
 
 async function compareAll(): Promise<void> {
   const classIndex = explainedClass();
-  const methods = METHOD_IDS.filter((m) => state.model!.camLayers.length > 0 || m.startsWith('rise'));
+  const methods = comparedMethods(state.methods, state.model);
   state.comparison = [];
   const image = state.prediction!.modelView;
   for (const method of methods) {
     const { maps } = await runMethod(method, classIndex, false);
     const curves = await request('evaluate', { map: maps[0] });
     state.comparison.push({ map: maps[0], curves });
-    renderComparison(view, image, state.comparison);
+    renderComparison(view, image, state.comparison, label);
   }
 }
 
@@ -143,12 +142,11 @@ function redrawAll(): void {
   const image = state.prediction?.modelView;
   if (!image) return;
   if (state.explained) renderClassMaps(view, image, state.explained.maps);
-  renderComparison(view, image, state.comparison);
+  renderComparison(view, image, state.comparison, label);
   void refreshDownloads();
 }
 
 function wireControls(): void {
-  byId('method').addEventListener('change', () => showMethodParams(byId<HTMLSelectElement>('method').value));
   byId('explain').addEventListener('click', () => void task('explaining…', explain));
   byId('compare').addEventListener('click', () => void task('comparing…', compareAll));
   byId('cancel').addEventListener('click', () => runner.cancel());
@@ -181,7 +179,10 @@ async function start(): Promise<void> {
   setBusy(true);
   try {
     const prefer = new URLSearchParams(location.search).get('backend') ?? undefined;
-    state.backend = await request('init', { prefer, demoBase });
+    const { backend, methods } = await request('init', { prefer, demoBase });
+    state.backend = backend;
+    state.methods = methods;
+    form.setMethods(methods);
     byId('backend').textContent = state.backend.id;
     byId('backend').title = state.backend.skipped.map((s) => `${s.id}: ${s.reason}`).join('\n') || 'first choice';
     const samples = await demoSamples(demoBase);
@@ -189,6 +190,7 @@ async function start(): Promise<void> {
     wireControls();
     state.model = await request('load-model', { source: { kind: 'demo' } });
     renderModel(state.model);
+    form.setModel(state.model);
     if (samples[0]) await useImage(await samples[0].load(), samples[0].name);
     document.body.dataset.ready = 'true';
   } catch (error) {

@@ -1,29 +1,18 @@
 // The typed messages between the page and the worker that does all tensor work.
-import type { InputSpec, LayerInfo, ProgressEvent, RawImage, SaliencyMap } from '@xai/core';
+import type { InputSpec, LayerInfo, Paper, ParamSpec, ProgressEvent, RawImage, SaliencyMap, Targets } from '@xai/core';
 
-export type MethodId = 'rise' | 'rise-gaussian' | 'abs-cam-init' | 'abs-cam-final';
-
-export const METHOD_IDS: readonly MethodId[] = ['rise', 'rise-gaussian', 'abs-cam-init', 'abs-cam-final'];
-
-export interface RiseParams {
-  n: number;
-  s: number;
-  /** Binary masks only. */
-  p1: number;
-  seed: number;
-  scores: 'prob' | 'logit';
-  batchSize: number;
-}
-
-export interface AbsCamParams {
-  /** Empty: the model's default layer. */
-  layer: string;
-  batchSize: number;
-}
-
-export interface MethodParams {
-  rise: RiseParams;
-  absCam: AbsCamParams;
+/**
+ * A method as the page sees it: the registry's descriptor without `run`, as plain data, so the
+ * page builds its method list, form and labels from what the worker registered.
+ */
+export interface MethodInfo {
+  id: string;
+  label: string;
+  paper: Paper;
+  box: 'black' | 'white';
+  layers: 'none' | 'one' | 'many';
+  everyClassAtOnce: boolean;
+  params: ParamSpec[];
 }
 
 /** Where the model comes from. Files cross into the worker by structured clone. */
@@ -39,9 +28,12 @@ export interface ModelInfo {
   classNames?: readonly string[];
   engine: string;
   preprocessing: string;
-  /** Layers Abs-CAM can use; empty for black-box models. */
-  camLayers: LayerInfo[];
-  defaultCamLayer?: string;
+  /** True when the model gives layer activations and gradients (white-box methods run on it). */
+  whiteBox: boolean;
+  /** The feature-map layers layer methods can use; empty for black-box models. */
+  featureLayers: LayerInfo[];
+  /** The layer layer methods use when none is named (`defaultFeatureLayer`). */
+  defaultLayer?: string;
   /** A note shown beside the model (e.g. the demo weights are untrained). */
   note?: string;
 }
@@ -54,6 +46,8 @@ export interface Prediction {
 
 export interface PredictResult {
   top: Prediction[];
+  /** Every class index, most probable first. */
+  ranked: number[];
   /** The image as the model sees it (resized, before mean/std): what overlays are drawn on. */
   modelView: RawImage;
 }
@@ -66,11 +60,25 @@ export interface MaskSample {
   width: number;
 }
 
+export interface ExplainRequest {
+  /** A registered method id. */
+  method: string;
+  /** The method's parameters as the form's text; the worker checks them with the method's specs. */
+  params: Record<string, string>;
+  /** The classes to explain, the asked-for class first. */
+  targets: Targets;
+  /** Layer name(s) for layer methods; absent: the model's default feature layer. */
+  layer?: string | string[];
+  batchSize: number;
+  /** How many of the masks to send back, for methods that draw masks. */
+  maskSamples: number;
+}
+
 export interface ExplainResult {
-  method: MethodId;
-  /** The map of the class asked for first; RISE also returns other classes' maps after it. */
+  method: string;
+  /** One map per target, in the order asked for. */
   maps: SaliencyMap[];
-  /** A few of the masks used (RISE only). */
+  /** A few of the masks used (methods that draw masks, e.g. RISE). */
   masks?: MaskSample;
   seconds: number;
 }
@@ -96,13 +104,10 @@ export interface BackendInfo {
 /** Each request type, with what it carries and what its reply carries. */
 export interface Requests {
   /** `demoBase`: the URL of the demo folder the build wrote (model and samples). */
-  init: { request: { prefer?: string; demoBase: string }; reply: BackendInfo };
+  init: { request: { prefer?: string; demoBase: string }; reply: { backend: BackendInfo; methods: MethodInfo[] } };
   'load-model': { request: { source: ModelSource; preprocessing?: string }; reply: ModelInfo };
   predict: { request: { image: RawImage }; reply: PredictResult };
-  explain: {
-    request: { method: MethodId; classIndex: number; params: MethodParams; allClasses: boolean; maskSamples: number };
-    reply: ExplainResult;
-  };
+  explain: { request: ExplainRequest; reply: ExplainResult };
   evaluate: { request: { map: SaliencyMap; step?: number }; reply: EvaluateResult };
 }
 

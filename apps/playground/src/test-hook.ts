@@ -12,7 +12,14 @@ function plainMap(map: SaliencyMap) {
 export function exposeTestHook(): void {
   const snapshot = () => ({
     backend: state.backend?.id,
-    model: state.model && { name: state.model.name, input: state.model.input, numClasses: state.model.numClasses },
+    methods: state.methods.map((m) => ({ id: m.id, label: m.label, box: m.box, layers: m.layers, params: m.params.map((p) => p.name) })),
+    model: state.model && {
+      name: state.model.name,
+      input: state.model.input,
+      numClasses: state.model.numClasses,
+      whiteBox: state.model.whiteBox,
+      defaultLayer: state.model.defaultLayer,
+    },
     image: state.image && { width: state.image.width, height: state.image.height, channels: state.image.channels, data: Array.from(state.image.data) },
     top: state.prediction?.top,
     explained: state.explained && { method: state.explained.method, maps: state.explained.maps.map(plainMap) },

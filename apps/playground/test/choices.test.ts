@@ -1,16 +1,18 @@
 import { describe, expect, test } from 'vitest';
-import { MAX_RISE_CLASSES, riseClasses } from '../src/logic/class-choice.js';
+import { MAX_CLASS_MAPS, explainedClasses } from '../src/logic/class-choice.js';
 import { checkModelFits } from '../src/logic/model-fit.js';
 
-describe('riseClasses', () => {
+describe('explainedClasses', () => {
   test('the asked-for class first, then the rest by probability', () => {
-    expect(riseClasses(2, [3, 2, 0, 1], true)).toEqual([2, 3, 0, 1]);
-    expect(riseClasses(2, [3, 2, 0, 1], false)).toEqual([2]);
+    expect(explainedClasses(2, [3, 2, 0, 1], true)).toEqual([2, 3, 0, 1]);
+    expect(explainedClasses(2, [3, 2, 0, 1], false)).toEqual([2]);
   });
 
   test('caps the number of maps for models with many classes', () => {
     const ranked = Array.from({ length: 1000 }, (_, i) => i);
-    expect(riseClasses(999, ranked, true)).toHaveLength(MAX_RISE_CLASSES);
+    const classes = explainedClasses(999, ranked, true);
+    expect(classes).toHaveLength(MAX_CLASS_MAPS);
+    expect(classes.slice(0, 3)).toEqual([999, 0, 1]);
   });
 });
 

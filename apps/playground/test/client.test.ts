@@ -27,10 +27,10 @@ describe('WorkerClient', () => {
     const second = client.call('init', { prefer: 'wasm', demoBase: 'http://x/demo/' });
     expect(worker.sent.map((m) => m.id)).toEqual([first.id, second.id]);
     expect(worker.sent[1]).toMatchObject({ type: 'init', prefer: 'wasm' });
-    worker.answer({ type: 'reply', id: second.id, reply: { id: 'wasm', skipped: [] } });
-    worker.answer({ type: 'reply', id: first.id, reply: { id: 'webgl', skipped: [] } });
-    expect(await first.result).toEqual({ id: 'webgl', skipped: [] });
-    expect(await second.result).toEqual({ id: 'wasm', skipped: [] });
+    worker.answer({ type: 'reply', id: second.id, reply: { backend: { id: 'wasm', skipped: [] }, methods: [] } });
+    worker.answer({ type: 'reply', id: first.id, reply: { backend: { id: 'webgl', skipped: [] }, methods: [] } });
+    expect((await first.result).backend).toEqual({ id: 'webgl', skipped: [] });
+    expect((await second.result).backend).toEqual({ id: 'wasm', skipped: [] });
   });
 
   test('hands progress to its call and rejects with the worker error name', async () => {

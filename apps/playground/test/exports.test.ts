@@ -22,13 +22,13 @@ describe('exports', () => {
   });
 
   test('the JSON record holds the parameters, the AUCs and the value range', () => {
-    const model = { name: 'demo', input: { height: 2, width: 3, channels: 3, layout: 'NHWC' }, numClasses: 4, engine: 'tfjs:wasm', preprocessing: 'unit', camLayers: [] } as ModelInfo;
+    const model = { name: 'demo', input: { height: 2, width: 3, channels: 3, layout: 'NHWC' }, numClasses: 4, engine: 'tfjs:wasm', preprocessing: 'unit', whiteBox: true, featureLayers: [], defaultLayer: 'conv' } as ModelInfo;
     const curve = { scores: [1, 0.5], auc: 0.75, classIndex: 0, step: 3, substrate: 'zeros' };
     const record = JSON.parse(
       runJson({ map: map(0, 0.25), npyClasses: [0], curves: { insertion: curve, deletion: curve }, model, backend: 'wasm', top: [], seconds: 1 }),
     );
     expect(record).toMatchObject({ method: 'rise', classIndex: 0, params: { n: 10 }, valueRange: [0.25, 0.25], backend: 'wasm' });
     expect(record.insertion.auc).toBe(0.75);
-    expect(record.model.camLayers).toBeUndefined();
+    expect(record.model.featureLayers).toBeUndefined();
   });
 });

@@ -1,16 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { AbortError, XaiError, normalizedMap, type Classifier, type ProgressEvent } from '@xai/core';
-import { TEST_BACKENDS, maxAbs, maxAbsDiff, useBackend } from '@xai/testing';
-import { absCam, absCamFinal, absCamInit } from '../src/index.js';
-import { expectNoLeak, expectRejectsWithoutLeak } from './helpers/memory.js';
+import { AbortError, MethodRegistry, XaiError, explainWith, normalizedMap, type Classifier, type ProgressEvent } from '@xai/core';
+import {
+  SpatialLinearClassifier,
+  TEST_BACKENDS,
+  expectNoLeak,
+  expectRejectsWithoutLeak,
+  maxAbs,
+  maxAbsDiff,
+  uniformArray,
+  useBackend,
+} from '@xai/testing';
+import { ABS_CAM_METHODS, absCam, absCamFinal, absCamFinalMethod, absCamInit, absCamInitMethod } from '../src/index.js';
 import { finalReference, initReference } from './helpers/reference.js';
-import { randomValues } from './helpers/random.js';
-import { SpatialLinearClassifier } from './helpers/spatial-linear-classifier.js';
 
 function setup() {
   const model = new SpatialLinearClassifier();
-  const values = randomValues(model.size * model.size * model.channels, 21, -1, 1);
+  const values = uniformArray(model.size * model.size * model.channels, 21);
   const image = tf.tensor4d(values, [1, model.size, model.size, model.channels]);
   const layer = { h: model.size / 2, w: model.size / 2, k: model.featureChannels };
   const size = { H: model.size, W: model.size, C: model.channels };
@@ -23,7 +29,7 @@ function argMax(values: number[]): number {
 }
 
 describe.each(TEST_BACKENDS)('Abs-CAM on a white-box model with known gradients, %s', (backend) => {
-  it('Init equals SPEC.md computed with plain loops, for the top-1 class by default', async () => {
+  it('Init equals SPEC.md computed with plain loops, for the top class by default', async () => {
     await useBackend(backend);
     const { model, values, image, layer, size, topClass } = setup();
     const map = await expectNoLeak(() => absCamInit(model, image));
@@ -33,7 +39,8 @@ describe.each(TEST_BACKENDS)('Abs-CAM on a white-box model with known gradients,
     expect(map.className).toBe(`class-${topClass}`);
     expect([map.height, map.width]).toEqual([8, 8]);
     expect(map.method).toBe('abs-cam-init');
-    expect(map.params).toMatchObject({ layer: 'features', layerChosenBy: 'default', targetChosenBy: 'top-1' });
+    expect(map.params).toMatchObject({ layer: 'features', layerShape: [4, 4, 6], layerChosenBy: 'default', targetChosenBy: 'top' });
+    expect(map.params.engine).toBe('test:spatial-linear');
     expect(maxAbsDiff(map.data, expected)).toBeLessThanOrEqual(1e-4);
     expect(Math.min(...map.data)).toBe(0);
     expect(Math.max(...map.data)).toBeCloseTo(1, 5);
@@ -121,28 +128,35 @@ describe.each(TEST_BACKENDS)('Abs-CAM on a white-box model with known gradients,
   });
 });
 
-describe('Abs-CAM rejects bad input with clear errors', () => {
+describe('Abs-CAM rejects bad input with clear errors, before any pass through the model', () => {
   async function rejection(work: (model: SpatialLinearClassifier, image: tf.Tensor4D) => Promise<unknown>) {
     await useBackend('cpu');
     const { model, image } = setup();
     const error = await expectRejectsWithoutLeak(() => work(model, image));
     image.dispose();
     expect(error).toBeInstanceOf(XaiError);
+    expect([model.predictCalls, model.gradientCalls]).toEqual([0, 0]);
     return error.message;
   }
 
-  it('an unknown layer: lists the layers that would work, with shapes', async () => {
+  it('an unknown layer: names the default layer and how many layers there are, not the whole model', async () => {
     const message = await rejection((m, x) => absCamInit(m, x, { layer: 'layer9' }));
-    expect(message).toContain('Unknown layer "layer9"');
-    expect(message).toContain('features [4×4×6]');
+    expect(message).toContain('Unknown layer "layer9".');
+    expect(message).toContain('The default layer is features.');
+    expect(message).toContain('The model has 3 layers');
     expect(message).not.toContain('logits');
+  });
+
+  it('a misspelt layer: names the closest layers', async () => {
+    const message = await rejection((m, x) => absCamFinal(m, x, { layer: 'featurs' }));
+    expect(message).toContain('Unknown layer "featurs". Closest: features.');
   });
 
   it('a layer whose output is not 4-D', async () => {
     const message = await rejection((m, x) => absCamFinal(m, x, { layer: 'weighted-sum' }));
-    expect(message).toContain('"weighted-sum" has output shape [6]');
-    expect(message).toContain('not a 4-D feature map');
-    expect(message).toContain('features [4×4×6]');
+    expect(message).toContain('"weighted-sum" has output shape [6], not a feature map [height, width, channels]');
+    expect(message).toContain('Abs-CAM (Final) weights the channels of a 4-D layer output');
+    expect(message).toContain('Feature-map layers: features');
   });
 
   it.each([3, -1, 1.5])('class index %s out of range', async (target) => {
@@ -169,22 +183,68 @@ describe('Abs-CAM rejects bad input with clear errors', () => {
       };
       return absCamFinal(blackBox, x);
     });
-    expect(message).toContain('needs a model that gives layer activations and gradients');
+    expect(message).toContain('Abs-CAM (Final) needs a model that gives layer activations and gradients');
     expect(message).toContain('onnxruntime-node');
   });
 
-  it('an image of the wrong size or layout', async () => {
+  it('an image of the wrong size, layout or type, or not a tensor', async () => {
     const message = await rejection((m) => {
       const nchw = tf.zeros([1, 3, 8, 8]);
       return absCamInit(m, nchw).finally(() => nchw.dispose());
     });
     expect(message).toContain('[1, 8, 8, 3]');
     expect(message).toContain('got [1, 3, 8, 8]');
+    const integers = await rejection((m) => {
+      const image = tf.zeros([1, 8, 8, 3], 'int32');
+      return absCamFinal(m, image).finally(() => image.dispose());
+    });
+    expect(integers).toContain('needs a float32 image');
+    expect(integers).toContain('got int32');
+    const plain = await rejection((m) => absCamInit(m, new Float32Array(8 * 8 * 3) as never));
+    expect(plain).toContain('explains one image given as a tensor [1, 8, 8, 3]');
   });
 
   it('a bad batch size or variant', async () => {
     expect(await rejection((m, x) => absCamFinal(m, x, { batchSize: 0 }))).toContain('batchSize must be a whole number ≥ 1');
     const variant = await rejection((m, x) => absCam(m, x, { variant: 'middle' as 'init' }));
     expect(variant).toContain('accepted: "init", "final"');
+  });
+});
+
+describe.each(TEST_BACKENDS)('Abs-CAM as method descriptors, %s', (backend) => {
+  it('maps several classes at once, each equal to a single run, and records the target', async () => {
+    await useBackend(backend);
+    const { model, image, topClass } = setup();
+    for (const [method, single] of [[absCamInitMethod, absCamInit], [absCamFinalMethod, absCamFinal]] as const) {
+      const maps = await expectNoLeak(() => explainWith(method, model, image, { targets: [2, 'class-0'], batchSize: 4 }));
+      expect(maps.map((m) => [m.classIndex, m.className, m.method])).toEqual([
+        [2, 'class-2', method.id],
+        [0, 'class-0', method.id],
+      ]);
+      for (const map of maps) {
+        const alone = await expectNoLeak(() => single(model, image, { target: map.classIndex, batchSize: 4 }));
+        expect(maxAbsDiff(map.data, alone.data)).toBe(0);
+        expect(map.params).toMatchObject({ target: map.classIndex, targetChosenBy: 'caller', layer: 'features' });
+      }
+    }
+    const top = await expectNoLeak(() => explainWith(absCamInitMethod, model, image, { targets: { top: 2 } }));
+    expect(top.map((m) => m.params.targetChosenBy)).toEqual(['top', 'top']);
+    expect(top[0].classIndex).toBe(topClass);
+    image.dispose();
+  });
+
+  it('registers as two white-box, one-layer methods, and refuses a second layer', async () => {
+    await useBackend(backend);
+    const registry = new MethodRegistry(ABS_CAM_METHODS);
+    expect(registry.ids()).toEqual(['abs-cam-init', 'abs-cam-final']);
+    for (const method of ABS_CAM_METHODS) expect([method.box, method.layers, method.params]).toEqual(['white', 'one', []]);
+    const { model, image } = setup();
+    const error = await expectRejectsWithoutLeak(() =>
+      explainWith(absCamFinalMethod, model, image, { layer: ['features', 'features'] }),
+    );
+    expect(error.message).toContain('Abs-CAM (Final) works at one layer; got 2');
+    const params = await expectRejectsWithoutLeak(() => explainWith(absCamInitMethod, model, image, { params: { k: 1 } }));
+    expect(params.message).toContain('abs-cam-init: unknown parameter k; accepted: none');
+    image.dispose();
   });
 });

@@ -4,6 +4,7 @@ import { LayersClassifier } from '@xai/core';
 import {
   TEST_BACKENDS,
   buildTinyChelseaLayersModel,
+  expectNoLeak,
   goldenCase,
   maxAbs,
   maxAbsDiff,
@@ -13,7 +14,6 @@ import {
   useBackend,
 } from '@xai/testing';
 import { absCamFinal, absCamInit } from '../src/index.js';
-import { expectNoLeak } from './helpers/memory.js';
 import { finalReference, initReference } from './helpers/reference.js';
 
 /** The golden input, NHWC. */
@@ -90,7 +90,7 @@ describe.each(TEST_BACKENDS)('golden tiny-chelsea through a tfjs LayersModel, %s
     const c = CASE.top_class;
     // Reference: after `layer4.1.add` come ReLU, global average pooling and fc, so
     // ∂y_c/∂S(i, j, k) = fc.weight[c, k] / (h·w) where S > 0, else 0.
-    const pass = await model.activationsAndGradient(image, 'layer4.1.add', c);
+    const pass = await model.activationsAndGradient(image, model.resolveLayer('layer4.1.add'), c);
     const activations = Float64Array.from(await pass.activations.data());
     tf.dispose([pass.activations, pass.gradient, pass.logits]);
     const [h, w, k] = [2, 2, 64];

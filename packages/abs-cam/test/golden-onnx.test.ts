@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { loadOnnxModel, type OnnxEngine } from '@xai/onnx';
-import { TEST_BACKENDS, fixturePath, goldenCase, nchwToNhwc, readFixtureFloat32, relativeError, useBackend } from '@xai/testing';
+import { TEST_BACKENDS, expectNoLeak, fixturePath, goldenCase, nchwToNhwc, readFixtureFloat32, relativeError, useBackend } from '@xai/testing';
 import { absCamFinal, absCamInit } from '../src/index.js';
-import { expectNoLeak } from './helpers/memory.js';
 
 const CASE = goldenCase('tiny-chelsea');
 

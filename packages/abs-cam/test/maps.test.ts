@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { TEST_BACKENDS, nchwToNhwc, readFixtureFloat32, relativeError, maxAbsDiff, useBackend } from '@xai/testing';
-import { channelMasks, channelWeights, initMap, normalizeEach, upsample, weightedMaskSum } from '../src/index.js';
+import { ABS_CAM_EPSILON, minMaxNormalize, resizeMaps } from '@xai/core';
+import { TEST_BACKENDS, nchwToNhwc, readFixtureFloat32, relativeError, maxAbsDiff, uniformArray, useBackend } from '@xai/testing';
+import { channelMasks, channelWeights, initMap, weightedMaskSum } from '../src/index.js';
 import { initReference, normalizeReference, upsampleReference, weightsReference } from './helpers/reference.js';
-import { randomValues } from './helpers/random.js';
 
 function goldenLayer(layer: string) {
   const a = readFixtureFloat32('tiny-chelsea', `activations_${layer}.npy`);
@@ -34,20 +34,18 @@ describe.each(TEST_BACKENDS)('Abs-CAM arithmetic on %s', (backend) => {
     expect(relativeError(map, expected.data)).toBeLessThanOrEqual(1e-4);
   });
 
-  it('upsamples bilinearly with half-pixel centres and clamped edges, for any ratio', async () => {
+  it('upsamples (core resizeMaps) bilinearly with half-pixel centres and clamped edges, for any ratio', async () => {
     await useBackend(backend);
-    const small = randomValues(3 * 5, 1);
-    const up = tf.tidy(() => upsample(tf.tensor4d(small, [1, 3, 5, 1]), [8, 11]));
-    const values = up.dataSync();
-    up.dispose();
+    const small = uniformArray(3 * 5, 1);
+    const values = valuesOf(() => tf.tidy(() => resizeMaps(tf.tensor4d(small, [1, 3, 5, 1]), [8, 11])));
     expect(maxAbsDiff(values, upsampleReference(small, 3, 5, 8, 11))).toBeLessThan(1e-6);
   });
 
-  it('normalises each map on its own to [0, 1], and a constant map to zeros', async () => {
+  it('normalises (core minMaxNormalize, epsilon 1e-8) each map on its own to [0, 1], and a constant map to zeros', async () => {
     await useBackend(backend);
-    const data = randomValues(2 * 4 * 4, 2, -3, 5);
+    const data = uniformArray(2 * 4 * 4, 2, -3, 5);
     data.fill(0.7, 16); // second map constant
-    const values = valuesOf(() => tf.tidy(() => normalizeEach(tf.tensor4d(data, [2, 4, 4, 1]))));
+    const values = valuesOf(() => tf.tidy(() => minMaxNormalize(tf.tensor4d(data, [2, 4, 4, 1]), ABS_CAM_EPSILON)));
     const first = normalizeReference(Float64Array.from(data.subarray(0, 16)));
     expect(maxAbsDiff(values.subarray(0, 16), first)).toBeLessThan(1e-6);
     expect(Math.min(...values.subarray(0, 16))).toBe(0);
@@ -57,7 +55,7 @@ describe.each(TEST_BACKENDS)('Abs-CAM arithmetic on %s', (backend) => {
 
   it('weights channels by the mean absolute gradient, signs ignored', async () => {
     await useBackend(backend);
-    const g = randomValues(3 * 2 * 5, 3);
+    const g = uniformArray(3 * 2 * 5, 3);
     const values = valuesOf(() => tf.tidy(() => channelWeights(tf.tensor4d(g, [1, 3, 2, 5]))));
     expect(maxAbsDiff(values, weightsReference(g, 5))).toBeLessThan(1e-6);
     const negated = valuesOf(() => tf.tidy(() => channelWeights(tf.neg(tf.tensor4d(g, [1, 3, 2, 5])))));
@@ -67,8 +65,8 @@ describe.each(TEST_BACKENDS)('Abs-CAM arithmetic on %s', (backend) => {
   it('builds the masks of any channel range: up(w_k · A_k), each normalised', async () => {
     await useBackend(backend);
     const [h, w, k] = [3, 4, 5];
-    const a = randomValues(h * w * k, 4, -2, 2);
-    const weights = randomValues(k, 5, 0, 1);
+    const a = uniformArray(h * w * k, 4, -2, 2);
+    const weights = uniformArray(k, 5, 0, 1);
     const values = valuesOf(() =>
       tf.tidy(() => channelMasks(tf.tensor4d(a, [1, h, w, k]), tf.tensor1d(weights), [9, 10], 1, 4)),
     );
@@ -82,7 +80,7 @@ describe.each(TEST_BACKENDS)('Abs-CAM arithmetic on %s', (backend) => {
 
   it('sums masks weighted by their scores', async () => {
     await useBackend(backend);
-    const masks = randomValues(3 * 2 * 2, 6, 0, 1);
+    const masks = uniformArray(3 * 2 * 2, 6, 0, 1);
     const scores = [2, 0.5, 3];
     const values = valuesOf(() =>
       tf.tidy(() => weightedMaskSum(tf.tensor1d(scores), tf.tensor4d(masks, [3, 2, 2, 1]))),
@@ -94,8 +92,8 @@ describe.each(TEST_BACKENDS)('Abs-CAM arithmetic on %s', (backend) => {
   it('gives Init = the plain-loop reference on random activations and gradients', async () => {
     await useBackend(backend);
     const [h, w, k] = [5, 3, 7];
-    const a = randomValues(h * w * k, 7, -1, 2);
-    const g = randomValues(h * w * k, 8);
+    const a = uniformArray(h * w * k, 7, -1, 2);
+    const g = uniformArray(h * w * k, 8);
     const values = valuesOf(() => tf.tidy(() => initMap(tf.tensor4d(a, [1, h, w, k]), tf.tensor4d(g, [1, h, w, k]), [16, 12])));
     expect(maxAbsDiff(values, initReference(a, g, { h, w, k }, { H: 16, W: 12 }))).toBeLessThan(1e-5);
   });

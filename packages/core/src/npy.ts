@@ -127,10 +127,6 @@ export function npyToFloat32(array: NpyArray): Float32Array {
   return Float32Array.from(array.data);
 }
 
-export function npyFromFloat32(data: Float32Array, shape: number[]): NpyArray {
-  return { dtype: 'float32', shape: [...shape], data };
-}
-
 function swapBytes(bytes: Uint8Array, width: number): void {
   for (let i = 0; i < bytes.length; i += width) bytes.subarray(i, i + width).reverse();
 }

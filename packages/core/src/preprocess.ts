@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { InputSpec, Layout } from './classifier.js';
+import type { InputSpec } from './classifier.js';
 import { XaiError } from './errors.js';
 
 /** Decoded pixels, row-major, interleaved channels (1 = grey, 3 = RGB, 4 = RGBA), values 0–255. */
@@ -126,14 +126,4 @@ function channelVector(values: readonly number[], channels: number, what: string
   if (values.length === 1) return tf.fill([channels], values[0]) as tf.Tensor1D;
   if (values.length === 3 && channels === 1) return tf.tensor1d([values.reduce((a, b) => a + b, 0) / 3]);
   throw new XaiError(`Preprocessing ${what} has ${values.length} values; the model has ${channels} channels`);
-}
-
-/** Converts a tensor given in `layout` to NHWC (methods' layout). */
-export function toNHWC(x: tf.Tensor4D, layout: Layout): tf.Tensor4D {
-  return layout === 'NHWC' ? x.clone() : tf.transpose(x, [0, 2, 3, 1]);
-}
-
-/** Converts an NHWC tensor to `layout`. */
-export function fromNHWC(x: tf.Tensor4D, layout: Layout): tf.Tensor4D {
-  return layout === 'NHWC' ? x.clone() : tf.transpose(x, [0, 3, 1, 2]);
 }

@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GraphClassifier } from '../src/models/graph-classifier.js';
+import { defaultFeatureLayer, UnknownLayerError } from '../src/models/layer-search.js';
 import { Random } from '../src/random.js';
-import { maxRelativeDiff, useBackend } from './helpers.js';
+import { maxRelativeDiff, row, useBackend, withChannelsZeroed, zeroedLinearHead } from './helpers.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const float = { type: 'DT_FLOAT' };
@@ -90,11 +91,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
       expect(classifier.numClasses).toBe(3);
       const layers = classifier.layers();
       expect(layers.filter((l) => l.camTarget).map((l) => l.name)).toEqual(['block/conv1', 'block/relu', 'block/conv2', 'block/add']);
-      expect(classifier.defaultCamLayer()).toBe('block/add');
+      expect(layers.every((l) => l.output === l.name)).toBe(true);
+      expect(defaultFeatureLayer(classifier)).toBe('block/add');
 
       const image = tf.randomNormal([1, 6, 6, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
       const before = tf.memory().numTensors;
-      const result = await classifier.activationsAndGradient(image, 'block/relu', 2);
+      const result = await classifier.activationsAndGradient(image, classifier.resolveLayer('block/relu'), 2);
       const expected = tf.tidy(() => {
         const { relu, tail } = handWritten(image);
         const grad = tf.grad((a) => tf.squeeze(tf.slice(tail(a), [0, 2], [1, 1])))(relu);
@@ -107,11 +109,66 @@ for (const backend of ['wasm', 'cpu'] as const) {
       expect(tf.memory().numTensors).toBe(before);
 
       // A scope names the last node under it.
-      const scoped = await classifier.activationsAndGradient(image, 'block', 0);
+      const scope = classifier.resolveLayer('block');
+      expect(scope).toEqual({ name: 'block', output: 'block/add', shape: [6, 6, 4], spatial: true, kind: 'AddV2' });
+      const scoped = await classifier.activationsAndGradient(image, scope, 0);
       expect(scoped.activations.shape).toEqual([1, 6, 6, 4]);
       tf.dispose([scoped.activations, scoped.gradient, scoped.logits]);
-      await expect(classifier.activationsAndGradient(image, 'layer9', 0)).rejects.toThrow(/Unknown layer "layer9". Layers with a 4-D output: block\/conv1 \[6×6×4\]/);
+      expect(() => classifier.resolveLayer('layer9')).toThrow(UnknownLayerError);
+      expect(() => classifier.resolveLayer('block/reul')).toThrow(/Unknown layer "block\/reul". Closest: block\/relu\b.* The default layer is block\/add\. The model has \d+ layers/);
       image.dispose();
+      classifier.dispose();
+    });
+
+    it('runs the network from a node, batched, with the skip taken from the image', async () => {
+      const artifacts = graphArtifacts();
+      const classifier = new GraphClassifier(await loadGraphModel({ load: async () => artifacts }), { preprocessing: 'unit' });
+      const image = tf.randomNormal([1, 6, 6, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+      const dense = tf.tensor2d(seeded(WEIGHTS['head/dense'], 23), [4, 3]);
+      const before = tf.memory().numTensors;
+      const predicted = await classifier.predict(image);
+      const intact = await predicted.data();
+
+      // block/conv2: the skip carries block/relu around it; logits = mean(relu + C) · W, linear in C.
+      const conv2 = classifier.resolveLayer('block/conv2');
+      const g = await classifier.activationsAndGradient(image, conv2, 0);
+      const tiled = tf.tile(g.activations, [3, 1, 1, 1]) as tf.Tensor4D;
+      const same = await classifier.forwardFrom(image, conv2, tiled);
+      expect(same.shape).toEqual([3, 3]);
+      const sameData = await same.data();
+      for (let r = 0; r < 3; r++) expect(maxRelativeDiff(row(sameData, r, 3), intact)).toBeLessThan(1e-5);
+      const zeroed = withChannelsZeroed(g.activations, [[2], [], [0, 3]]);
+      const changed = await classifier.forwardFrom(image, conv2, zeroed);
+      const data = await changed.data();
+      expect(maxRelativeDiff(row(data, 0, 3), zeroedLinearHead(intact, g.activations, dense, 2))).toBeLessThan(1e-5);
+      expect(maxRelativeDiff(row(data, 1, 3), intact)).toBeLessThan(1e-5);
+      const both = zeroedLinearHead(zeroedLinearHead(intact, g.activations, dense, 0), g.activations, dense, 3);
+      expect(maxRelativeDiff(row(data, 2, 3), both)).toBeLessThan(1e-5);
+      expect(zeroed.isDisposed).toBe(false);
+
+      // block/relu feeds the skip and conv2: the tail written by hand.
+      const relu = classifier.resolveLayer('block/relu');
+      const h = await classifier.activationsAndGradient(image, relu, 0);
+      const zeroedRelu = withChannelsZeroed(h.activations, [[], [1, 2]]);
+      const fromRelu = await classifier.forwardFrom(image, relu, zeroedRelu);
+      const byHand = tf.tidy(() => handWritten(image).tail(zeroedRelu));
+      expect(maxRelativeDiff(await fromRelu.data(), await byHand.data())).toBeLessThan(1e-5);
+
+      // A scope is an alias of its last node: the same output, the same result.
+      const scope = classifier.resolveLayer('block');
+      const add = classifier.resolveLayer('block/add');
+      expect(scope.output).toBe(add.output);
+      const s = await classifier.activationsAndGradient(image, scope, 0);
+      const sz = withChannelsZeroed(s.activations, [[1]]);
+      const [byScope, byNode] = [await classifier.forwardFrom(image, scope, sz), await classifier.forwardFrom(image, add, sz)];
+      expect(Array.from(await byScope.data())).toEqual(Array.from(await byNode.data()));
+      expect(maxRelativeDiff(await byScope.data(), zeroedLinearHead(intact, s.activations, dense, 1))).toBeLessThan(1e-5);
+
+      tf.dispose([predicted, g.activations, g.gradient, g.logits, tiled, same, zeroed, changed]);
+      tf.dispose([h.activations, h.gradient, h.logits, zeroedRelu, fromRelu, byHand]);
+      tf.dispose([s.activations, s.gradient, s.logits, sz, byScope, byNode]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([image, dense]);
       classifier.dispose();
     });
   });

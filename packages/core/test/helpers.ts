@@ -25,3 +25,33 @@ export function maxRelativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): num
   }
   return diff / scale;
 }
+
+/**
+ * A batch of `zeroed.length` copies of one layer's activations `[1, h, w, k]`, row `r` with the
+ * channels `zeroed[r]` set to zero (an empty list leaves the row as it is).
+ */
+export function withChannelsZeroed(activations: tf.Tensor4D, zeroed: readonly (readonly number[])[]): tf.Tensor4D {
+  const k = activations.shape[3];
+  const mask = zeroed.flatMap((channels) => Array.from({ length: k }, (_, c) => (channels.includes(c) ? 0 : 1)));
+  return tf.tidy(() => tf.mul(activations, tf.tensor4d(mask, [zeroed.length, 1, 1, k])));
+}
+
+/** Row `r` of a `[B, K]` array. */
+export function row(values: ArrayLike<number>, r: number, width: number): number[] {
+  return Array.from(values).slice(r * width, (r + 1) * width);
+}
+
+/**
+ * What a linear head `logits = mean_hw(A) · W (+ terms that do not depend on A)` gives when channel
+ * `c` of A is zeroed: the intact logits minus `mean_hw(A[..., c]) · W[c, :]`.
+ */
+export function zeroedLinearHead(logits: ArrayLike<number>, activations: tf.Tensor4D, weights: tf.Tensor2D, c: number): number[] {
+  const [, h, w, k] = activations.shape;
+  const a = activations.dataSync();
+  const wv = weights.dataSync();
+  const classes = weights.shape[1];
+  let mean = 0;
+  for (let i = 0; i < h * w; i++) mean += a[i * k + c];
+  mean /= h * w;
+  return Array.from({ length: classes }, (_, j) => logits[j] - mean * wv[c * classes + j]);
+}

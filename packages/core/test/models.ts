@@ -43,3 +43,14 @@ export function nestedModel(): tfl.LayersModel {
   const logits = tfl.layers.dense({ units: 2, name: 'logits' }).apply(pooled) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: logits, name: 'outer' });
 }
+
+/** input → conv ("a") → conv ("b") → concatenate([a, b]) ("joined") → GAP → dense(3): a skip that cannot broadcast a batch. */
+export function concatModel(): tfl.LayersModel {
+  const input = tfl.input({ shape: [6, 6, 3], name: 'image' });
+  const a = tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'relu', name: 'a' }).apply(input) as tfl.SymbolicTensor;
+  const b = tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', name: 'b' }).apply(a) as tfl.SymbolicTensor;
+  const joined = tfl.layers.concatenate({ name: 'joined' }).apply([a, b]) as tfl.SymbolicTensor;
+  const pooled = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(joined) as tfl.SymbolicTensor;
+  const logits = tfl.layers.dense({ units: 3, name: 'logits' }).apply(pooled) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: logits, name: 'concat' });
+}

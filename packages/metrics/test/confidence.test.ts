@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { saliencyMap, type ProgressEvent } from '@xai/core';
-import { TEST_BACKENDS, useBackend } from '@xai/testing';
+import { TEST_BACKENDS, linearClassifier, uniformArray, useBackend, type FunctionClassifier } from '@xai/testing';
 import { averageDropAndIncrease, confidenceChange, type ConfidenceItem } from '../src/index.js';
-import { linearClassifier, testValues } from './models.js';
 
 const H = 3;
 const W = 4;
@@ -11,10 +10,10 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 describe.each(TEST_BACKENDS)('Average Drop and Increase in Confidence on %s', (backend) => {
   // Class 0's logit is the sum of the pixels, class 1's is 0: p0 = sigmoid(Σ x).
-  let model: ReturnType<typeof linearClassifier>;
+  let model: FunctionClassifier;
   let items: ConfidenceItem[];
-  const pixels = [testValues(H * W, 1).map((v) => v + 0.3), testValues(H * W, 2).map((v) => v - 0.3), testValues(H * W, 3)];
-  const maps = [testValues(H * W, 4), testValues(H * W, 5), Float32Array.from({ length: H * W }, (_, i) => i)];
+  const pixels = [uniformArray(H * W, 1).map((v) => v + 0.3), uniformArray(H * W, 2).map((v) => v - 0.3), uniformArray(H * W, 3)];
+  const maps = [uniformArray(H * W, 4), uniformArray(H * W, 5), Float32Array.from({ length: H * W }, (_, i) => i)];
 
   /** Y and O for class 0, in closed form: the map min-max rescaled, multiplied in. */
   function expected(x: Float32Array, m: Float32Array) {
@@ -29,7 +28,7 @@ describe.each(TEST_BACKENDS)('Average Drop and Increase in Confidence on %s', (b
     await useBackend(backend);
     const weights = new Float32Array(H * W * 2);
     for (let i = 0; i < H * W; i++) weights[i * 2] = 1;
-    model = linearClassifier({ height: H, width: W, channels: 1 }, weights, [0, 0]);
+    model = linearClassifier({ height: H, width: W, channels: 1 }, weights);
     items = pixels.map((x, i) => ({
       image: tf.tensor4d(x, [1, H, W, 1]),
       map: saliencyMap({ data: maps[i], height: H, width: W, classIndex: 0, method: 'test', params: {} }),
@@ -40,6 +39,13 @@ describe.each(TEST_BACKENDS)('Average Drop and Increase in Confidence on %s', (b
   afterAll(() => {
     model.dispose();
     items.forEach((item) => item.image.dispose());
+  });
+  let tensorsBefore = 0;
+  beforeEach(() => {
+    tensorsBefore = tf.memory().numTensors;
+  });
+  afterEach(() => {
+    expect(tf.memory().numTensors, 'tensors left behind by the test').toBe(tensorsBefore);
   });
 
   it('matches the Grad-CAM++ definitions per image and over the data set, in any batch size', async () => {

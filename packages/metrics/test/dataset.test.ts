@@ -1,31 +1,37 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { XaiError, saliencyMap, type ProgressEvent } from '@xai/core';
-import { TEST_BACKENDS, useBackend } from '@xai/testing';
+import { TEST_BACKENDS, linearClassifier, uniformArray, useBackend, type FunctionClassifier } from '@xai/testing';
 import { deletion, evaluateCurves, insertion, trapezoidAuc, type DatasetItem } from '../src/index.js';
-import { linearClassifier, testValues } from './models.js';
 
 const H = 4;
 const W = 4;
 const C = 3;
 
 describe.each(TEST_BACKENDS)('evaluateCurves on %s', (backend) => {
-  let model: ReturnType<typeof linearClassifier>;
+  let model: FunctionClassifier;
   let items: DatasetItem[];
 
   beforeAll(async () => {
     await useBackend(backend);
-    model = linearClassifier({ height: H, width: W, channels: C }, testValues(H * W * C * 2, 5), [0, 0.5]);
+    model = linearClassifier({ height: H, width: W, channels: C }, uniformArray(H * W * C * 2, 5), { bias: [0, 0.5] });
     items = [1, 2, 3].map((seed) => ({
       id: `image-${seed}`,
-      image: tf.tensor4d(testValues(H * W * C, seed * 13), [1, H, W, C]),
-      saliency: saliencyMap({ data: testValues(H * W, seed), height: H, width: W, classIndex: 0, method: 'test', params: {} }),
+      image: tf.tensor4d(uniformArray(H * W * C, seed * 13), [1, H, W, C]),
+      saliency: saliencyMap({ data: uniformArray(H * W, seed), height: H, width: W, classIndex: 0, method: 'test', params: {} }),
     }));
     items[2].classIndex = 0;
   });
   afterAll(() => {
     model.dispose();
     items.forEach((item) => item.image.dispose());
+  });
+  let tensorsBefore = 0;
+  beforeEach(() => {
+    tensorsBefore = tf.memory().numTensors;
+  });
+  afterEach(() => {
+    expect(tf.memory().numTensors, 'tensors left behind by the test').toBe(tensorsBefore);
   });
 
   it('gives per-image curves equal to single runs, their mean curve and its AUC, as JSON', async () => {
@@ -64,7 +70,7 @@ describe.each(TEST_BACKENDS)('evaluateCurves on %s', (backend) => {
     const before = tf.memory().numTensors;
     async function* load() {
       for (const seed of [4, 5]) {
-        const image = tf.tensor4d(testValues(H * W * C, seed), [1, H, W, C]);
+        const image = tf.tensor4d(uniformArray(H * W * C, seed), [1, H, W, C]);
         yield { image, saliency: { order: Int32Array.from({ length: H * W }, (_, i) => i) } };
         image.dispose();
       }

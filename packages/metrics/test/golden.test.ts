@@ -44,9 +44,11 @@ describe.each(CASES)('golden tiny-chelsea on %s through the %s model', (backend,
 
   it('reproduces blurred_input.npy', () => {
     const expected = readFixtureFloat32('tiny-chelsea', 'blurred_input.npy');
+    const before = tf.memory().numTensors;
     const blurred = blurImages(image);
     expect(maxAbsDiff(blurred.dataSync(), nchwToNhwc(expected.data, expected.shape).data)).toBeLessThan(1e-5);
     blurred.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('reproduces insertion_scores.npy, deletion_scores.npy and both AUCs with salient_order.npy', async () => {

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { XaiError, saliencyMap, type ProgressEvent, type SaliencyMap } from '@xai/core';
-import { TEST_BACKENDS, useBackend } from '@xai/testing';
+import { TEST_BACKENDS, linearClassifier, uniformArray, useBackend, type FunctionClassifier } from '@xai/testing';
 import { deletion, insertion, saliencyOrder, trapezoidAuc, type Substrate } from '../src/index.js';
-import { linearClassifier, oracleClassifier, testValues } from './models.js';
+import { oracleClassifier } from './models.js';
 
 const H = 6;
 const W = 5;
@@ -15,21 +15,26 @@ function mapOf(values: Float32Array, height = H, width = W): SaliencyMap {
 
 describe.each(TEST_BACKENDS)('insertion and deletion on %s', (backend) => {
   // A linear model that records what it sees, so every revealed image can be checked exactly.
-  let probe: ReturnType<typeof linearClassifier>;
+  let probe: FunctionClassifier;
   let image: tf.Tensor4D;
-  const imageValues = testValues(H * W * C, 7);
-  const map = mapOf(testValues(H * W, 3));
+  const imageValues = uniformArray(H * W * C, 7);
+  const map = mapOf(uniformArray(H * W, 3));
 
   beforeAll(async () => {
     await useBackend(backend);
-    probe = linearClassifier({ height: H, width: W, channels: C }, testValues(H * W * C * 3, 11), [0.1, -0.2, 0.3], {
-      record: true,
-    });
+    probe = linearClassifier({ height: H, width: W, channels: C }, uniformArray(H * W * C * 3, 11), { bias: [0.1, -0.2, 0.3], record: true });
     image = tf.tensor4d(imageValues, [1, H, W, C]);
   });
   afterAll(() => {
     probe.dispose();
     image.dispose();
+  });
+  let tensorsBefore = 0;
+  beforeEach(() => {
+    tensorsBefore = tf.memory().numTensors;
+  });
+  afterEach(() => {
+    expect(tf.memory().numTensors, 'tensors left behind by the test').toBe(tensorsBefore);
   });
 
   /** The image after the first `count` pixels of `order` were taken from `end` (NHWC values). */
@@ -78,8 +83,9 @@ describe.each(TEST_BACKENDS)('insertion and deletion on %s', (backend) => {
 
   it('tracks the top class of the intact image unless a class is given, and records the protocol', async () => {
     const logits = await probe.predict(image);
-    const probabilities = Array.from(await tf.softmax(logits).data());
-    logits.dispose();
+    const softmax = tf.softmax(logits);
+    const probabilities = Array.from(await softmax.data());
+    tf.dispose([logits, softmax]);
     const top = probabilities.indexOf(Math.max(...probabilities));
     const del = await deletion(probe, image, map);
     expect(del.classIndex).toBe(top);

@@ -82,7 +82,7 @@ export class OnnxGraph {
         op,
         inputs: [...(n.input ?? [])],
         outputs: [...(n.output ?? [])],
-        attrs: new Attributes(n.attribute ?? [], describeNode({ op, name: n.name ?? '', index })),
+        attrs: new Attributes(n.attribute ?? []),
       };
       if ((domain !== '' && domain !== 'ai.onnx') || !OPS[op]) {
         if (!unsupported.has(op)) unsupported.set(op, `${domain && domain !== 'ai.onnx' ? `${domain}.` : ''}${op || '(no op type)'} (node "${node.name || `#${index}`}")`);
@@ -317,11 +317,6 @@ export class OnnxGraph {
       out.set(name, v);
     }
     return out;
-  }
-
-  /** Every value name a node produces (for raw tensor names). */
-  valueNames(): string[] {
-    return this.nodes.flatMap((n) => n.outputs.filter(Boolean));
   }
 
   dispose(): void {

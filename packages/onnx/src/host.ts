@@ -21,10 +21,6 @@ export function hostInts(values: readonly number[], shape: number[] = [values.le
   return { dtype: 'int', shape, data: Float64Array.from(values) };
 }
 
-export function hostFloats(values: ArrayLike<number>, shape: number[]): HostTensor {
-  return { dtype: 'float32', shape, data: Float32Array.from(values) };
-}
-
 /** ONNX TensorProto.DataType codes. */
 export const DTYPE = {
   FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9,

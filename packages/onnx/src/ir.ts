@@ -1,5 +1,4 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { XaiError } from '@xai/core';
 import type { HostTensor } from './host.js';
 import { tensorFromProto } from './host.js';
 import { toNumber, type AttributeProto } from './proto.js';
@@ -26,10 +25,7 @@ export interface GraphNode {
 
 export class Attributes {
   private readonly map = new Map<string, AttributeProto>();
-  constructor(
-    list: readonly AttributeProto[],
-    private readonly where: string,
-  ) {
+  constructor(list: readonly AttributeProto[]) {
     for (const a of list) if (a.name) this.map.set(a.name, a);
   }
   has(name: string): boolean {
@@ -65,9 +61,6 @@ export class Attributes {
   }
   names(): string[] {
     return [...this.map.keys()];
-  }
-  fail(message: string): never {
-    throw new XaiError(`${this.where}: ${message}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { defaultFeatureLayer } from '@xai/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOnnxModel } from '../src/node/index.js';
 import { FIXTURES, relativeError, seeded, useBackend } from './helpers.js';
@@ -44,11 +45,11 @@ describe('torchvision families: tfjs graph vs onnxruntime', () => {
     tf.dispose([a, b]);
     expect(tf.memory().numTensors).toBe(before);
 
-    const layer = tfjsModel.defaultCamLayer();
+    const layer = defaultFeatureLayer(tfjsModel);
     const info = tfjsModel.layers().find((l) => l.name === layer);
     expect(info?.camTarget).toBe(true);
     const one = tf.slice(x, [0, 0, 0, 0], [1, h, w, 3]) as tf.Tensor4D;
-    const g = await ortModel.activationsAndGradient(one, layer, 3);
+    const g = await ortModel.activationsAndGradient(one, ortModel.resolveLayer(layer), 3);
     const [c, lh, lw] = info!.shape;
     expect(g.activations.shape).toEqual([1, lh, lw, c]);
     expect(g.gradient.shape).toEqual([1, lh, lw, c]);
@@ -59,7 +60,7 @@ describe('torchvision families: tfjs graph vs onnxruntime', () => {
     await useBackend('cpu');
     const cpuModel = await loadOnnxModel(path, { engine: 'tfjs' });
     const oneCpu = tf.tensor4d(await one.data(), [1, h, w, 3]);
-    const gc = await cpuModel.activationsAndGradient(oneCpu, layer, 3);
+    const gc = await cpuModel.activationsAndGradient(oneCpu, cpuModel.resolveLayer(layer), 3);
     expect(relativeError(await g.activations.data(), await gc.activations.data())).toBeLessThan(1e-4);
     expect(relativeError(grad, await gc.gradient.data())).toBeLessThan(1e-3);
     tf.dispose([gc.activations, gc.gradient, gc.logits, oneCpu]);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { defaultFeatureLayer } from '@xai/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOnnxModel, type OnnxClassifier } from '../src/node/index.js';
 import { BACKENDS, GOLDEN, nchwToNhwc, readNpy, relativeError, toNchw, useBackend } from './helpers.js';
@@ -24,7 +25,7 @@ describe.each(BACKENDS)('tiny-chelsea golden on %s', (backend) => {
     expect(model.input).toEqual({ height: 64, width: 64, channels: 3, layout: 'NCHW' });
     expect(model.numClasses).toBe(4);
     expect(model.engine).toBe(`tfjs:${backend}`);
-    expect(model.defaultCamLayer()).toBe('layer4');
+    expect(defaultFeatureLayer(model)).toBe('layer4');
   });
 
   it('logits match', async () => {
@@ -36,7 +37,7 @@ describe.each(BACKENDS)('tiny-chelsea golden on %s', (backend) => {
 
   it.each(['layer4', 'layer3'])('activations and gradients at %s match', async (layer) => {
     const before = tf.memory().numTensors;
-    const g = await model.activationsAndGradient(x, layer, TOP_CLASS);
+    const g = await model.activationsAndGradient(x, model.resolveLayer(layer), TOP_CLASS);
     const refA = readNpy(join(GOLDEN, `activations_${layer}.npy`));
     const refG = readNpy(join(GOLDEN, `gradients_${layer}.npy`));
     const [, c, h, w] = refA.shape;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { XaiError, isWhiteBox } from '@xai/core';
+import { UnknownLayerError, XaiError, defaultFeatureLayer, isWhiteBox } from '@xai/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOnnxModel as loadBrowser } from '../src/index.js';
 import { loadOnnxModel, modulePaths, type OnnxClassifier } from '../src/node/index.js';
@@ -42,11 +42,16 @@ describe('OnnxClassifier on tiny-chelsea', () => {
   it('lists module paths with NCHW shapes and CAM flags', () => {
     const layers = model.layers();
     const byName = new Map(layers.map((l) => [l.name, l]));
-    expect(byName.get('layer4')).toEqual({ name: 'layer4', shape: [64, 2, 2], kind: 'Relu', camTarget: true });
+    expect(byName.get('layer4')).toEqual({
+      name: 'layer4', shape: [64, 2, 2], kind: 'Relu', camTarget: true, output: '/layer4/layer4.1/relu_1/Relu_output_0',
+    });
+    // A module and its last submodule are aliases of one value.
+    expect(byName.get('layer4.1')?.output).toBe(byName.get('layer4')?.output);
+    expect(byName.get('layer4.1.relu_1')?.output).toBe(byName.get('layer4')?.output);
     expect(byName.get('layer4.1')?.shape).toEqual([64, 2, 2]);
     expect(byName.get('layer3')?.shape).toEqual([32, 4, 4]);
     expect(byName.get('layer2.0.downsample.0')?.kind).toBe('Conv');
-    expect(byName.get('fc')).toEqual({ name: 'fc', shape: [4], kind: 'Gemm', camTarget: false });
+    expect(byName.get('fc')).toEqual({ name: 'fc', shape: [4], kind: 'Gemm', camTarget: false, output: 'logits' });
     // Execution order, outer modules before inner ones with the same output.
     const names = layers.map((l) => l.name);
     expect(names.indexOf('conv1')).toBeLessThan(names.indexOf('layer1'));
@@ -55,29 +60,47 @@ describe('OnnxClassifier on tiny-chelsea', () => {
   });
 
   it('accepts raw tensor names and module paths alike', async () => {
-    const byModule = await model.activationsAndGradient(x, 'layer4', 1);
-    const byTensor = await model.activationsAndGradient(x, '/layer4/layer4.1/relu_1/Relu_output_0', 1);
+    const moduleHandle = model.resolveLayer('layer4');
+    const tensorHandle = model.resolveLayer('/layer4/layer4.1/relu_1/Relu_output_0');
+    expect(moduleHandle).toEqual({ name: 'layer4', output: '/layer4/layer4.1/relu_1/Relu_output_0', shape: [2, 2, 64], spatial: true, kind: 'Relu' });
+    expect(tensorHandle).toEqual({ ...moduleHandle, name: '/layer4/layer4.1/relu_1/Relu_output_0' });
+    const byModule = await model.activationsAndGradient(x, moduleHandle, 1);
+    const byTensor = await model.activationsAndGradient(x, tensorHandle, 1);
     expect(relativeError(await byTensor.gradient.data(), await byModule.gradient.data())).toBe(0);
     tf.dispose([byModule.activations, byModule.gradient, byModule.logits, byTensor.activations, byTensor.gradient, byTensor.logits]);
   });
 
   it('gives 2-D layers as [1, 1, 1, K]', async () => {
-    const g = await model.activationsAndGradient(x, 'fc', 2);
+    const fc = model.resolveLayer('fc');
+    expect(fc).toEqual({ name: 'fc', output: 'logits', shape: [4], spatial: false, kind: 'Gemm' });
+    const g = await model.activationsAndGradient(x, fc, 2);
     expect(g.activations.shape).toEqual([1, 1, 1, 4]);
     expect(Array.from(await g.gradient.data())).toEqual([0, 0, 1, 0]);
     tf.dispose([g.activations, g.gradient, g.logits]);
   });
 
-  it('rejects unknown layers with the list of usable ones', async () => {
-    const error = await model.activationsAndGradient(x, 'layer5', 1).catch((e: unknown) => e);
+  it('rejects unknown layers naming the closest ones, the default and the layer count', () => {
+    const count = model.layers().length;
+    const error = (() => {
+      try {
+        model.resolveLayer('layer5');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(UnknownLayerError);
     expect(error).toBeInstanceOf(XaiError);
-    expect((error as Error).message).toMatch(/Unknown layer "layer5".*layer4 \[64×2×2\]/);
+    expect((error as Error).message).toBe(
+      `Unknown layer "layer5". Closest: layer1, layer2, layer3. The default layer is layer4. The model has ${count} layers; ` +
+        "`xai layers` (or the model's layers()) lists them.",
+    );
   });
 
   it('rejects bad inputs and class indices', async () => {
     await expect(model.predict(tf.zeros([1, 3, 64, 64]) as tf.Tensor4D)).rejects.toThrow(/NHWC input \[B, 64, 64, 3\]/);
-    await expect(model.activationsAndGradient(x, 'layer4', 4)).rejects.toThrow(/out of range/);
-    await expect(model.activationsAndGradient(tf.concat([x, x]) as tf.Tensor4D, 'layer4', 1)).rejects.toThrow(/one image/);
+    const layer4 = model.resolveLayer('layer4');
+    await expect(model.activationsAndGradient(x, layer4, 4)).rejects.toThrow(/out of range/);
+    await expect(model.activationsAndGradient(tf.concat([x, x]) as tf.Tensor4D, layer4, 1)).rejects.toThrow(/one image/);
   });
 
   it('reports the engine and operator counts', () => {
@@ -89,7 +112,7 @@ describe('OnnxClassifier on tiny-chelsea', () => {
     const start = tf.memory().numTensors;
     const m = await loadOnnxModel(MODEL, { engine: 'tfjs' });
     const l = await m.predict(x);
-    const g = await m.activationsAndGradient(x, 'layer3', 1);
+    const g = await m.activationsAndGradient(x, m.resolveLayer('layer3'), 1);
     m.layers();
     tf.dispose([l, g.activations, g.gradient, g.logits]);
     m.dispose();
@@ -109,7 +132,7 @@ describe('onnxruntime path', () => {
     expect(relativeError(await logits.data(), readNpy(join(GOLDEN, 'logits.npy')).data)).toBeLessThan(1e-4);
     logits.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    const g = await model.activationsAndGradient(x, 'layer4', 1);
+    const g = await model.activationsAndGradient(x, model.resolveLayer('layer4'), 1);
     const ref = readNpy(join(GOLDEN, 'gradients_layer4.npy'));
     const nchw = tf.transpose(g.gradient, [0, 3, 1, 2]);
     expect(relativeError(await nchw.data(), ref.data)).toBeLessThan(1e-4);
@@ -138,7 +161,7 @@ describe('load-time folding', () => {
     expect(ops.Shape).toBeUndefined();
     expect(ops.Gather).toBeUndefined();
     expect(ops.Reshape).toBeGreaterThan(0);
-    expect(model.defaultCamLayer()).toBe('conv5');
+    expect(defaultFeatureLayer(model)).toBe('conv5');
     // Folded reshapes keep the batch dynamic.
     const batch = tf.randomNormal([3, 64, 64, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
     const logits = await model.predict(batch);

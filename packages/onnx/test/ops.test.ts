@@ -155,7 +155,7 @@ describe.each(BACKENDS)('operators on %s: tfjs graph vs onnxruntime', (backend) 
     expect(a.shape).toEqual(b.shape);
     expect(relativeError(await a.data(), await b.data())).toBeLessThan(1e-5);
     // The exact (unfused) graph gives the same values as the output layer's activations.
-    const g = await slow.activationsAndGradient(tf.slice(x, [0, 0, 0, 0], [1, h, w, c]) as tf.Tensor4D, 'logits', 0);
+    const g = await slow.activationsAndGradient(tf.slice(x, [0, 0, 0, 0], [1, h, w, c]) as tf.Tensor4D, slow.resolveLayer('logits'), 0);
     const first = (await b.data()).slice(0, b.shape[1]);
     expect(relativeError(await g.activations.data(), first)).toBeLessThan(1e-5);
     tf.dispose([a, b, x, g.activations, g.gradient, g.logits]);

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   XaiError,
+  checkBatchSize,
   checkImage,
+  DEFAULT_BATCH_SIZE,
   runBatched,
   saliencyMap,
   type Classifier,
@@ -28,12 +30,13 @@ export interface RiseOptions extends MaskOptions, LongWorkOptions {
  * depends on the batch size, never on N. One map per requested class.
  */
 export async function rise(model: Classifier, image: tf.Tensor, options: RiseOptions = {}): Promise<SaliencyMap[]> {
-  const input = checkImage(model, image, 'RISE');
   const scores = options.scores ?? 'prob';
   if (scores !== 'prob' && scores !== 'logit') {
     throw new XaiError(`scores: unknown kind ${JSON.stringify(scores)}; accepted: 'prob', 'logit'`);
   }
   const source = maskSourceFor(model.input, options);
+  checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const input = checkImage(model, image, 'RISE');
   let classes: number[], sums: Float32Array, mean: number;
   try {
     classes = await resolveClasses(model, input, options.classes);

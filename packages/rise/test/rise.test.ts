@@ -1,9 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { XaiError, type ProgressEvent } from '@xai/core';
-import { TEST_BACKENDS, relativeError, useBackend } from '@xai/testing';
+import {
+  TEST_BACKENDS,
+  expectNoLeak,
+  expectRejectsWithoutLeak,
+  functionClassifier,
+  linearClassifier,
+  relativeError,
+  uniformArray,
+  useBackend,
+} from '@xai/testing';
 import { binaryMasks, gaussianMasks, masksFromNpy, masksToNpy, rise, type MaskSource } from '../src/index.js';
-import { functionClassifier, linearClassifier, testValues } from './helpers.js';
 
 const size = { height: 16, width: 16, channels: 3, numClasses: 3 };
 const features = size.height * size.width * size.channels;
@@ -43,8 +51,8 @@ function directRise(
 describe.each(TEST_BACKENDS)('rise on %s', (backend) => {
   let before = 0;
   let image: tf.Tensor4D;
-  const imageValues = testValues(features, 1);
-  const weights = testValues(features * size.numClasses, 2);
+  const imageValues = uniformArray(features, 1);
+  const weights = uniformArray(features * size.numClasses, 2);
 
   beforeEach(async () => {
     await useBackend(backend);
@@ -76,10 +84,10 @@ describe.each(TEST_BACKENDS)('rise on %s', (backend) => {
     maps.forEach((map, c) => {
       expect(map.height).toBe(size.height);
       expect(map.method).toBe(kind === 'binary' ? 'rise' : 'rise-gaussian');
-      expect(map.className).toBe(`class ${c}`);
+      expect(map.className).toBe(`class-${c}`);
       expect(relativeError(map.data, expected[c])).toBeLessThan(1e-5);
     });
-    expect(model.calls).toBe(options.n);
+    expect(model.imagesScored).toBe(options.n);
   });
 
   it('generates masks from n, s, p1 and seed, and records them in the maps', async () => {
@@ -157,7 +165,7 @@ describe.each(TEST_BACKENDS)('rise on %s', (backend) => {
       onProgress: (e) => e.done === 8 && controller.abort(),
     });
     await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
-    expect(model.calls).toBe(1 + 10 + 1 + 8);
+    expect(model.imagesScored).toBe(1 + 10 + 1 + 8);
   });
 
   it('names the batch when the model returns NaN or Infinity', async () => {
@@ -173,33 +181,55 @@ describe.each(TEST_BACKENDS)('rise on %s', (backend) => {
     await expect(rise(infinite, image, { n: 5, s: 4, classes: 0 })).rejects.toThrow(/returned Infinity .* batch 0/);
   });
 
-  it('rejects bad input with a message that says what is accepted', async () => {
+  it('rejects bad input with a message that says what is accepted, leaking nothing', async () => {
     const model = linearClassifier(size, weights);
     const small = masksFromNpy({ dtype: 'float32', shape: [2, 1, 8, 8], data: new Float32Array(128) });
     const wrong = tf.zeros([1, 8, 8, 3]);
     const integers = tf.zeros([1, 16, 16, 3], 'int32');
-    const cases: [Promise<unknown>, RegExp][] = [
-      [rise(model, image, { n: 0 }), /n must be a whole number ≥ 1, got 0/],
-      [rise(model, image, { p1: 0 }), /p1 must be a number in \(0, 1\]/],
-      [rise(model, image, { s: 17 }), /s must be a whole number from 2 to the image's smaller side \(16 for 16×16\), got 17/],
-      [rise(model, image, { s: 1 }), /got 1/],
-      [rise(model, image, { masks: small }), /masks are 8×8 but the model's input is 16×16/],
-      [rise(model, image, { masks: small as MaskSource, n: 5 }), /n describe generated masks/],
-      [rise(model, image, { masks: 'gaussian', p1: 0.5 }), /p1 applies to binary masks only/],
-      [rise(model, image, { masks: 'square' as 'binary' }), /unknown kind "square"; accepted: 'binary', 'gaussian'/],
-      [rise(model, image, { scores: 'raw' as 'prob' }), /scores: unknown kind "raw"; accepted: 'prob', 'logit'/],
-      [rise(model, image, { classes: 3 }), /3 is not a class index of this model; accepted: 0 to 2/],
-      [rise(model, image, { classes: { top: 4 } }), /top must be a whole number from 1 to 3/],
-      [rise(model, image, { classes: [] }), /list of classes is empty/],
-      [rise(model, image, { batchSize: 0 }), /batchSize must be a whole number ≥ 1/],
-      [rise(model, wrong, {}), /one preprocessed NHWC image \[1, 16, 16, 3\] for this model, got a tensor of shape \[1, 8, 8, 3\]/],
-      [rise(model, integers, {}), /needs a float32 image tensor \(preprocessed model input\), got int32/],
+    const cases: [() => Promise<unknown>, RegExp][] = [
+      [() => rise(model, image, { n: 0 }), /n must be a whole number ≥ 1, got 0/],
+      [() => rise(model, image, { p1: 0 }), /p1 must be a number in \(0, 1\]/],
+      [() => rise(model, image, { s: 17 }), /s must be a whole number from 2 to the image's smaller side \(16 for 16×16\), got 17/],
+      [() => rise(model, image, { s: 1 }), /got 1/],
+      [() => rise(model, image, { masks: small }), /masks are 8×8 but the model's input is 16×16/],
+      [() => rise(model, image, { masks: small as MaskSource, n: 5 }), /n describe generated masks/],
+      [() => rise(model, image, { masks: 'gaussian', p1: 0.5 }), /p1 applies to binary masks only/],
+      [() => rise(model, image, { masks: 'square' as 'binary' }), /unknown kind "square"; accepted: 'binary', 'gaussian'/],
+      [() => rise(model, image, { scores: 'raw' as 'prob' }), /scores: unknown kind "raw"; accepted: 'prob', 'logit'/],
+      [() => rise(model, image, { classes: 3 }), /3 is not a class index of this model; accepted: 0 to 2/],
+      [() => rise(model, image, { classes: { top: 4 } }), /top must be a whole number from 1 to 3/],
+      [() => rise(model, image, { classes: [] }), /list of classes is empty/],
+      [() => rise(model, image, { batchSize: 0 }), /batchSize must be a whole number ≥ 1/],
+      [() => rise(model, wrong, {}), /RISE explains one image of shape \[1, 16, 16, 3\] \(preprocessed, NHWC\) for this model; got \[1, 8, 8, 3\]/],
+      [() => rise(model, integers, {}), /RISE needs a float32 image \(the preprocessed model input\); got int32/],
+      [() => rise(model, Float32Array.from(imageValues) as never, {}), /RISE explains one image given as a tensor \[1, 16, 16, 3\]/],
     ];
-    for (const [promise, message] of cases) {
-      await expect(promise).rejects.toThrow(XaiError);
-      await expect(promise).rejects.toThrow(message);
+    for (const [run, message] of cases) {
+      const error = await expectRejectsWithoutLeak(run);
+      expect(error).toBeInstanceOf(XaiError);
+      expect(error.message).toMatch(message);
     }
-    wrong.dispose();
-    integers.dispose();
+    tf.dispose([wrong, integers]);
+  });
+
+  it('accepts an image without the batch axis, [H, W, C], and gives the same maps', async () => {
+    const model = linearClassifier(size, weights);
+    const options = { n: 12, s: 4, seed: 3, classes: 'all' as const };
+    const batched = await expectNoLeak(() => rise(model, image, options));
+    const squeezed = tf.squeeze(image, [0]);
+    const unbatched = await expectNoLeak(() => rise(model, squeezed, options));
+    squeezed.dispose();
+    unbatched.forEach((map, c) => expect(Array.from(map.data)).toEqual(Array.from(batched[c].data)));
+  });
+
+  it('refuses bad options for an image without the batch axis before reshaping it, leaking nothing', async () => {
+    const model = linearClassifier(size, weights);
+    const squeezed = tf.squeeze(image, [0]);
+    for (const options of [{ n: 0 }, { s: 1 }, { batchSize: 0 }, { classes: 7 }]) {
+      const error = await expectRejectsWithoutLeak(() => rise(model, squeezed, options));
+      expect(error).toBeInstanceOf(XaiError);
+    }
+    expect(model.predictCalls).toBe(0);
+    squeezed.dispose();
   });
 });

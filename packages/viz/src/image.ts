@@ -19,8 +19,3 @@ export function toRgba(image: RawImage): RgbaImage {
   }
   return { data, width, height };
 }
-
-/** RGBA pixels in the `RawImage` shape other packages take. */
-export function rgbaToRawImage(image: RgbaImage): RawImage {
-  return { data: image.data, width: image.width, height: image.height, channels: 4 };
-}

@@ -5,7 +5,7 @@ export { normalize, valueRange, type ValueRange } from './normalize.js';
 export { colorize, colormapStrip, type ColorizeOptions } from './colorize.js';
 export { overlay, DEFAULT_ALPHA, type OverlayOptions } from './overlay.js';
 export { resizeGrid, resizeRgba } from './resize.js';
-export { toRgba, rgbaToRawImage } from './image.js';
+export { toRgba } from './image.js';
 export { maskGrid, maskGridTiles, type MaskStack, type MaskGridOptions, type MaskTile, type MaskGridLayout } from './masks.js';
 export { classLabel } from './labels.js';
 export { encodePng, encodePngSync } from './png/encode.js';

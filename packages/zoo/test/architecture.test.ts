@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { LayersClassifier, XaiError } from '@xai/core';
+import { LayersClassifier, XaiError, defaultFeatureLayer } from '@xai/core';
 import { buildDemoArchitecture, generateDataset, imagesToBatch } from '../src/index.js';
 
 beforeAll(async () => {
@@ -36,13 +36,13 @@ describe('buildDemoArchitecture', () => {
 
   it('is a white-box classifier whose default Abs-CAM layer is stage3, without leaking tensors', async () => {
     const classifier = new LayersClassifier(model, { preprocessing: 'unit' });
-    expect(classifier.defaultCamLayer()).toBe('stage3');
+    expect(defaultFeatureLayer(classifier)).toBe('stage3');
     const before = tf.memory().numTensors;
     const batch = imagesToBatch(generateDataset({ seed: 1, count: 2 }).map((s) => s.image));
     const logits = await classifier.predict(batch);
     expect(logits.shape).toEqual([2, 4]);
     const one = tf.slice(batch, [0, 0, 0, 0], [1, -1, -1, -1]);
-    const { activations, gradient, logits: single } = await classifier.activationsAndGradient(one, 'stage3', 1);
+    const { activations, gradient, logits: single } = await classifier.activationsAndGradient(one, classifier.resolveLayer('stage3'), 1);
     expect(activations.shape).toEqual([1, 12, 12, 64]);
     expect(gradient.shape).toEqual([1, 12, 12, 64]);
     tf.dispose([batch, logits, one, activations, gradient, single]);

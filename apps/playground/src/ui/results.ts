@@ -1,11 +1,11 @@
 import type { RawImage, SaliencyMap } from '@xai/core';
-import { classLabel, curvesSvg, maskGridTiles, methodLabel } from '@xai/viz';
+import { classLabel, curvesSvg, maskGridTiles } from '@xai/viz';
 import type { EvaluateResult, MaskSample } from '../protocol.js';
 import { byId, canvasTile, element } from './dom.js';
 import { drawRgba } from './images.js';
 import type { OverlayView } from './overlay-view.js';
 
-/** Every class's RISE map, small, each over the image. */
+/** Every class's map (methods that map every class at once), small, each over the image. */
 export function renderClassMaps(view: OverlayView, image: RawImage, maps: readonly SaliencyMap[]): void {
   const box = byId('classes-box');
   box.hidden = maps.length < 2;
@@ -22,7 +22,10 @@ export function renderClassMaps(view: OverlayView, image: RawImage, maps: readon
 /** Masks and the image seen through them. */
 export function renderMasks(image: RawImage, masks: MaskSample | undefined): void {
   byId('masks-box').hidden = !masks;
-  if (!masks) return;
+  if (!masks) {
+    byId('masks').replaceChildren();
+    return;
+  }
   const layout = maskGridTiles(masks, image, { count: masks.count, tileSize: 88 });
   byId('masks').replaceChildren(
     ...layout.tiles.flatMap((t) => {
@@ -55,12 +58,17 @@ export interface ComparisonEntry {
   curves: EvaluateResult;
 }
 
-/** The four methods side by side with their insertion and deletion AUCs. */
-export function renderComparison(view: OverlayView, image: RawImage, entries: readonly ComparisonEntry[]): void {
+/** The methods side by side with their insertion and deletion AUCs; `label` names a method id. */
+export function renderComparison(
+  view: OverlayView,
+  image: RawImage,
+  entries: readonly ComparisonEntry[],
+  label: (method: string) => string,
+): void {
   byId('compare-box').hidden = entries.length === 0;
   byId('comparison').replaceChildren(
     ...entries.map(({ map, curves }) => {
-      const caption = `${methodLabel(map.method)} — ins ${curves.insertion.auc.toFixed(3)}, del ${curves.deletion.auc.toFixed(3)}`;
+      const caption = `${label(map.method)}\nins ${curves.insertion.auc.toFixed(3)}, del ${curves.deletion.auc.toFixed(3)}`;
       const { tile, canvas } = canvasTile(caption);
       tile.dataset.method = map.method;
       view.paint(canvas, image, map);

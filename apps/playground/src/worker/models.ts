@@ -1,6 +1,7 @@
 import {
   LayersClassifier,
   XaiError,
+  defaultFeatureLayerOrNone,
   isWhiteBox,
   loadTfjsClassifier,
   filesSource,
@@ -45,7 +46,7 @@ async function open(
       return { model, name: json?.name ?? 'model.json' };
     }
     case 'onnx': {
-      // The differentiable tfjs graph runs everything: Abs-CAM needs its gradients anyway.
+      // The differentiable tfjs graph runs everything: white-box methods need its gradients anyway.
       const model = await loadOnnxModel(new Uint8Array(source.bytes), { preprocessing, engine: 'tfjs' });
       return { model, name: source.name };
     }
@@ -80,16 +81,9 @@ function describe(model: Classifier, name: string, preprocessing: string, note?:
     classNames: model.classNames,
     engine: model.engine,
     preprocessing,
-    camLayers: whiteBox ? model.layers().filter((l) => l.camTarget) : [],
-    defaultCamLayer: whiteBox ? safeDefaultLayer(model) : undefined,
+    whiteBox,
+    featureLayers: whiteBox ? model.layers().filter((l) => l.camTarget) : [],
+    defaultLayer: whiteBox ? defaultFeatureLayerOrNone(model) : undefined,
     note,
   };
-}
-
-function safeDefaultLayer(model: Classifier): string | undefined {
-  try {
-    return model.defaultCamLayer?.();
-  } catch {
-    return undefined;
-  }
 }

@@ -8,8 +8,6 @@ import { topClasses } from '../logic/top-classes.js';
 export class Session {
   private loaded?: LoadedModel;
   private image?: tf.Tensor4D;
-  /** Class indices of the current image, most probable first. */
-  private rankedClasses: number[] = [];
 
   /** Swaps in a new model; the image must be predicted again for it. */
   setModel(next: LoadedModel): void {
@@ -28,11 +26,7 @@ export class Session {
     return this.image;
   }
 
-  get ranked(): readonly number[] {
-    return this.rankedClasses;
-  }
-
-  /** Preprocesses the image for the model and returns its top-5 classes. */
+  /** Preprocesses the image for the model and returns its top-5 classes and the full ranking. */
   async predict(raw: RawImage): Promise<PredictResult> {
     const model = this.model;
     const image = preprocess(raw, model.input, model.preprocessing);
@@ -47,8 +41,7 @@ export class Session {
       const modelView = await deprocess(image, model.preprocessing);
       this.clearImage();
       this.image = image;
-      this.rankedClasses = ranked.map((p) => p.classIndex);
-      return { top: ranked.slice(0, 5), modelView };
+      return { top: ranked.slice(0, 5), ranked: ranked.map((p) => p.classIndex), modelView };
     } catch (error) {
       image.dispose();
       throw error;
@@ -60,6 +53,5 @@ export class Session {
   private clearImage(): void {
     this.image?.dispose();
     this.image = undefined;
-    this.rankedClasses = [];
   }
 }

@@ -4,6 +4,8 @@ import type { FromWorker, RequestMessage, ToWorker } from '../protocol.js';
 import { startBackend } from './backend.js';
 import { evaluate } from './evaluate.js';
 import { explain } from './explain.js';
+import { methodList } from '../logic/methods.js';
+import { registry } from './methods.js';
 import { loadModel } from './models.js';
 import { Session } from './session.js';
 import { yieldingClassifier } from './yielding.js';
@@ -51,7 +53,7 @@ async function handle(message: RequestMessage, signal: AbortSignal): Promise<unk
   switch (message.type) {
     case 'init':
       demoBase = message.demoBase;
-      return startBackend(message.prefer);
+      return { backend: await startBackend(message.prefer), methods: methodList(registry) };
     case 'load-model': {
       const loaded = await loadModel(message.source, demoBase, message.preprocessing);
       session.setModel(loaded);
@@ -60,7 +62,7 @@ async function handle(message: RequestMessage, signal: AbortSignal): Promise<unk
     case 'predict':
       return session.predict(message.image);
     case 'explain':
-      return explain(yieldingClassifier(session.model), session.input, session.ranked, message, work);
+      return explain(registry, yieldingClassifier(session.model), session.input, message, work);
     case 'evaluate':
       return evaluate(yieldingClassifier(session.model), session.input, message.map, message.step, work);
     default:

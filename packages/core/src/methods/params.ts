@@ -76,7 +76,9 @@ export function parseParams(specs: readonly ParamSpec[], given: Record<string, u
 function parseValue(spec: ParamSpec, raw: unknown, who: string): ParamValue {
   if (raw === undefined || raw === '') return spec.default;
   const fail = (): never => {
-    throw new XaiError(`${who}: ${spec.name} must be ${describeAccepted(spec)}, got ${JSON.stringify(raw)}`);
+    // String() for numbers: JSON shows NaN and Infinity as null.
+    const shown = typeof raw === 'number' ? String(raw) : JSON.stringify(raw);
+    throw new XaiError(`${who}: ${spec.name} must be ${describeAccepted(spec)}, got ${shown}`);
   };
   if (spec.type === 'choice') {
     if (typeof raw !== 'string' || !spec.choices.includes(raw)) fail();

@@ -90,14 +90,17 @@ export class LayersClassifier implements Classifier {
 
   async forwardFrom(image: tf.Tensor4D, handle: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D> {
     const layer = this.layerOf(handle);
+    // A clone, since the layers executor disposes a layer's output once its readers have run, and
+    // the caller owns `activations`.
+    const replace = () => activations.clone();
     return tf.tidy(() => {
       try {
         // Layers before the target run once, at batch 1; what follows broadcasts over the batch.
-        return this.applyReplacing(layer, image, () => activations);
+        return this.applyReplacing(layer, image, replace);
       } catch {
         // A layer after the target that cannot broadcast (e.g. concatenation with an earlier value).
         const tiled = tf.tile(image, [activations.shape[0], 1, 1, 1]);
-        return this.applyReplacing(layer, tiled, () => activations);
+        return this.applyReplacing(layer, tiled, replace);
       }
     });
   }
@@ -106,7 +109,9 @@ export class LayersClassifier implements Classifier {
   private applyReplacing(layer: AnyLayer, image: tf.Tensor4D, replace: (out: tf.Tensor) => tf.Tensor): tf.Tensor2D {
     const original = layer.call;
     layer.call = function (this: AnyLayer, ...args: Parameters<CallFn>) {
-      return replace(original.apply(this, args) as tf.Tensor);
+      const out = original.apply(this, args);
+      // A nested model's call returns its one output in a list.
+      return replace((Array.isArray(out) ? out[0] : out) as tf.Tensor);
     };
     try {
       return this.model.apply(image, { training: false }) as tf.Tensor2D;

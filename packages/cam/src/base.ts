@@ -1,0 +1,230 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  camFromLayers,
+  runBatched,
+  saliencyMap,
+  scoped,
+  throwIfAborted,
+  type BatchRange,
+  type LayerGradient,
+  type LayerHandle,
+  type MethodContext,
+  type MethodDescriptor,
+  type Paper,
+  type Params,
+  type ParamSpec,
+  type ResolvedTarget,
+  type SaliencyMap,
+  type WhiteBoxClassifier,
+} from '@xai/core';
+
+/**
+ * The CAM family over one base, after pytorch-grad-cam's BaseCAM: for each layer and target the
+ * base gets the layer's activations (and the gradient of the target's logit), a method turns them
+ * into a raw map `[1, h, w, 1]`, and core's `camFromLayers` does the rest (ReLU, normalise, resize
+ * to the input, mean over the layers, normalise). A method states only its raw map.
+ */
+
+/** What a method without gradients is handed, for one layer and one target. */
+export interface ActivationPass {
+  /** The preprocessed image, NHWC `[1, H, W, C]`. */
+  image: tf.Tensor4D;
+  layer: LayerHandle;
+  /** Position of `layer` in `context.layers`. */
+  layerIndex: number;
+  target: ResolvedTarget;
+  /** The layer's output, NHWC `[1, h, w, k]`. */
+  activations: tf.Tensor4D;
+  /** Logits of the same forward pass, `[1, numClasses]`. */
+  logits: tf.Tensor2D;
+  /**
+   * Plain data (no tensors) kept for the layer across targets, for work that does not depend on
+   * the class, such as the logits of every masked or ablated pass.
+   */
+  memo: Map<string, unknown>;
+  /** Adds a record to the map's `params` (one value per layer; an array when there are several). */
+  record(name: string, value: unknown): void;
+}
+
+/** What a gradient method is handed: the above and `G = ∂y_c/∂A`. */
+export interface GradientPass extends ActivationPass {
+  /** Gradient of the target's raw logit with respect to the activations, NHWC `[1, h, w, k]`. */
+  gradient: tf.Tensor4D;
+}
+
+/** The run a pass belongs to. */
+export interface CamEnv {
+  model: WhiteBoxClassifier;
+  params: Params;
+  context: MethodContext;
+  /** The input size `[H, W]`, the size of the maps. */
+  size: [number, number];
+}
+
+/** A raw map `[1, h, w, 1]` (tensors it creates and does not return are disposed). */
+type RawMap = tf.Tensor | Promise<tf.Tensor>;
+
+interface CamCommon {
+  id: string;
+  label: string;
+  paper: Paper;
+  params?: readonly ParamSpec[];
+  /** Refuses a model the method cannot work with, before any input is read (throw an `XaiError`). */
+  check?(model: WhiteBoxClassifier): void;
+}
+
+export type CamDefinition = CamCommon &
+  (
+    | { usesGradient: true; raw(pass: GradientPass, env: CamEnv): RawMap }
+    | { usesGradient: false; raw(pass: ActivationPass, env: CamEnv): RawMap }
+  );
+
+/** A CAM as a method plug-in: white-box, at one or more layers (aggregated), one map per target. */
+export function defineCam(definition: CamDefinition): MethodDescriptor {
+  return {
+    id: definition.id,
+    label: definition.label,
+    paper: definition.paper,
+    box: 'white',
+    layers: 'many',
+    params: definition.params ?? [],
+    check: definition.check && ((model) => definition.check!(model as WhiteBoxClassifier)),
+    run: (model, image, params, context) => runCam(definition, model as WhiteBoxClassifier, image, params, context),
+  };
+}
+
+async function runCam(
+  definition: CamDefinition,
+  model: WhiteBoxClassifier,
+  image: tf.Tensor4D,
+  params: Params,
+  context: MethodContext,
+): Promise<SaliencyMap[]> {
+  const env: CamEnv = { model, params, context, size: [model.input.height, model.input.width] };
+  const { targets, layers } = context;
+  const raws: tf.Tensor[][] = targets.map(() => []);
+  const records = targets.map(() => new Map<string, unknown[]>());
+  try {
+    for (const [layerIndex, layer] of layers.entries()) {
+      const memo = new Map<string, unknown>();
+      // Without gradients the activations do not depend on the class: one pass serves every target.
+      let shared: LayerGradient | undefined;
+      try {
+        for (const [t, target] of targets.entries()) {
+          throwIfAborted(context.signal);
+          const pass = shared ?? (await model.activationsAndGradient(image, layer, target.index));
+          if (!definition.usesGradient) shared = pass;
+          try {
+            const base: ActivationPass = {
+              image,
+              layer,
+              layerIndex,
+              target,
+              activations: pass.activations,
+              logits: pass.logits,
+              memo,
+              record: (name, value) => {
+                const values = records[t].get(name) ?? [];
+                values[layerIndex] = value;
+                records[t].set(name, values);
+              },
+            };
+            const raw = await scoped(() =>
+              definition.usesGradient ? definition.raw({ ...base, gradient: pass.gradient }, env) : definition.raw(base, env),
+            );
+            raws[t].push(raw);
+          } finally {
+            if (definition.usesGradient) disposePass(pass);
+          }
+        }
+      } finally {
+        if (shared) disposePass(shared);
+      }
+    }
+    const maps: SaliencyMap[] = [];
+    for (const [t, target] of targets.entries()) {
+      const cam = camFromLayers(raws[t], env.size);
+      let data: Float32Array;
+      try {
+        data = Float32Array.from(await cam.data());
+      } finally {
+        cam.dispose();
+      }
+      const params: Record<string, unknown> = {};
+      for (const [name, values] of records[t]) params[name] = layers.length === 1 ? values[0] : values;
+      maps.push(
+        saliencyMap({ data, height: env.size[0], width: env.size[1], classIndex: target.index, className: target.name, method: definition.id, params }),
+      );
+    }
+    return maps;
+  } finally {
+    tf.dispose(raws.flat());
+  }
+}
+
+/** Adapters may `tf.keep` what they return, so a scope alone would not free it. */
+function disposePass(pass: LayerGradient): void {
+  tf.dispose([pass.activations, pass.gradient, pass.logits]);
+}
+
+/** `Σ_k w_k · A_k`: activations `[1, h, w, k]`, weights broadcast against them (e.g. `[1, 1, 1, k]`). */
+export function weightedSum(activations: tf.Tensor4D, weights: tf.Tensor): tf.Tensor4D {
+  return tf.sum(tf.mul(activations, weights), 3, true) as tf.Tensor4D;
+}
+
+/** `Σ_k x_k`, keeping the channel axis: `[1, h, w, k]` → `[1, h, w, 1]`. */
+export function channelSum(x: tf.Tensor): tf.Tensor4D {
+  return tf.sum(x, 3, true) as tf.Tensor4D;
+}
+
+/**
+ * The logits of one forward pass per channel of the layer, every class, row-major
+ * `[k][numClasses]`: `batch(range)` gives the logits `[end − start, numClasses]` of channels
+ * `start … end − 1`. Runs in batches of `context.batchSize` with progress (`stage`; `done` counts
+ * channels over all the layers of the run) and cancellation; computed once per layer and shared
+ * by the targets, since the passes do not depend on the class.
+ */
+export async function channelLogits(
+  pass: ActivationPass,
+  env: CamEnv,
+  stage: string,
+  batch: (range: BatchRange) => Promise<tf.Tensor2D>,
+): Promise<Float32Array> {
+  const key = `channel-logits:${stage}`;
+  const cached = pass.memo.get(key);
+  if (cached instanceof Float32Array) return cached;
+  const { context, model } = env;
+  const channels = (layer: LayerHandle) => layer.shape[layer.shape.length - 1];
+  const offset = context.layers.slice(0, pass.layerIndex).reduce((sum, l) => sum + channels(l), 0);
+  const total = context.layers.reduce((sum, l) => sum + channels(l), 0);
+  const k = pass.activations.shape[3];
+  const classes = model.numClasses;
+  const out = new Float32Array(k * classes);
+  const { onProgress } = context;
+  await runBatched(
+    k,
+    async (range) => {
+      const logits = await batch(range);
+      const rows = range.end - range.start;
+      if (logits.shape[0] !== rows || logits.shape[1] !== classes) {
+        throw new Error(`${stage}: expected logits [${rows}, ${classes}] for channels ${range.start}…${range.end - 1}, got [${logits.shape.join(', ')}]`);
+      }
+      return (await logits.data()) as Float32Array;
+    },
+    (values, range) => out.set(values, range.start * classes),
+    {
+      batchSize: context.batchSize,
+      signal: context.signal,
+      stage,
+      onProgress: onProgress && ((event) => onProgress({ stage, done: offset + event.done, total })),
+    },
+  );
+  pass.memo.set(key, out);
+  return out;
+}
+
+/** Column `classIndex` of row-major `[rows][classes]` logits. */
+export function classColumn(logits: Float32Array, classes: number, classIndex: number): Float32Array {
+  const rows = logits.length / classes;
+  return Float32Array.from({ length: rows }, (_, r) => logits[r * classes + classIndex]);
+}
