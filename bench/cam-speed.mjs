@@ -85,11 +85,12 @@ console.log(`logits vs PyTorch, max |Δ|: onnxruntime ${maxAbsDiff({ data: ortLo
 
 // Warm-up outside the timings: onnxruntime at batch 1 and B, the tfjs graph to layer4 and on from it.
 const handle = model.resolveLayer(layer);
-tf.dispose(await model.predict(image));
-tf.dispose(await model.predict(tf.tile(image, [batchSize, 1, 1, 1])));
+const tiled = tf.tile(image, [batchSize, 1, 1, 1]);
+tf.dispose([await model.predict(image), await model.predict(tiled)]);
 const pass = await model.activationsAndGradient(image, handle, top);
-tf.dispose(await model.forwardFrom(image, handle, tf.tile(pass.activations, [batchSize, 1, 1, 1])));
-tf.dispose([pass.activations, pass.gradient, pass.logits]);
+const tiledActivations = tf.tile(pass.activations, [batchSize, 1, 1, 1]);
+tf.dispose(await model.forwardFrom(image, handle, tiledActivations));
+tf.dispose([tiled, tiledActivations, pass.activations, pass.gradient, pass.logits]);
 
 const options = { layer, batchSize, targets: top };
 const score = await timeMethod(cam.scoreCam);

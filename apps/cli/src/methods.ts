@@ -1,18 +1,14 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import {
   XaiError,
   flagName,
   parseParams,
   parseTargets,
   prepareMethod,
-  runPrepared,
   type Classifier,
-  type LongWorkOptions,
   type MethodDescriptor,
   type ParamSpec,
   type Params,
   type PreparedMethod,
-  type SaliencyMap,
   type Targets,
 } from '@xai/core';
 import { type OptionSpec, type ParsedArgs, UsageError, intOption, stringOption } from './command.js';
@@ -118,11 +114,6 @@ export function prepareMethods(
       throw error;
     }
   });
-}
-
-/** Runs one prepared method on one image. */
-export function runMethod(prepared: PreparedMethod, model: Classifier, image: tf.Tensor4D, work: LongWorkOptions): Promise<SaliencyMap[]> {
-  return runPrepared(prepared, model, image, work);
 }
 
 function refuseUnusedFlags(methods: readonly MethodDescriptor[], args: ParsedArgs, layerGiven: boolean): void {

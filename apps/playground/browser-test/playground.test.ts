@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { parseNpy, type Classifier } from '@xai/core';
+import { parseNpy, type Classifier, type WhiteBoxClassifier } from '@xai/core';
 import { launchChromium, type RunningBrowser } from './chromium.js';
 import { readPngRgba } from './png.js';
 import { notAnImage, tinyResnetOnnx, unsupportedOpOnnx, vectorModelFiles } from './fixtures.js';
@@ -163,8 +163,14 @@ describe('the playground in Chromium', () => {
   test.runIf(multiLayer)(`${multiLayer?.id}: several layers, averaged, equal Node's`, async () => {
     const state = await snapshot(page);
     await chooseMethod(page, multiLayer!.id);
-    const layers = await page.locator('#layer option').evaluateAll((all) => (all as HTMLOptionElement[]).map((o) => o.value));
-    const two = [layers[layers.indexOf(state.model!.defaultLayer!) - 1], state.model!.defaultLayer!];
+    // The default and the last feature map of another size: two resolutions, averaged at the input's.
+    const maps = (model as WhiteBoxClassifier).layers().filter((l) => l.camTarget);
+    const byName = (name: string) => maps.find((l) => l.name === name)!;
+    const fallback = byName(state.model!.defaultLayer!);
+    const other = maps.filter((l) => l.shape.join() !== fallback.shape.join()).at(-1)!;
+    const offered = await page.locator('#layer option').evaluateAll((all) => (all as HTMLOptionElement[]).map((o) => o.value));
+    expect(offered).toEqual(maps.map((l) => l.name));
+    const two = [other.name, fallback.name];
     await page.selectOption('#layer', two);
     await explain(page, multiLayer!.id);
     const { explained } = await snapshot(page);

@@ -82,8 +82,10 @@ function runMethod(method: MethodInfo, classIndex: number, allClasses: boolean):
 }
 
 function describeParams(params: Record<string, unknown>): string {
+  const text = (value: unknown): string =>
+    Array.isArray(value) ? (value.some(Array.isArray) ? value.map(text).join(' + ') : value.join('×')) : String(value);
   return Object.entries(params)
-    .map(([key, value]) => `${key} ${Array.isArray(value) ? value.join('×') : String(value)}`)
+    .map(([key, value]) => `${key} ${text(value)}`)
     .join(', ');
 }
 

@@ -1,12 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { MethodRegistry, parseParams, type MethodDescriptor, type ParamSpec } from '@xai/core';
-import { ABS_CAM_METHODS } from '@xai/abs-cam';
 import { RISE_METHODS } from '@xai/rise';
 import { findMethod, methodList } from '../src/logic/methods.js';
+import { registry } from '../src/worker/methods.js';
 import { batchSizeFrom, fieldsFor, formParams, initialText, paramFields, type ParamField } from '../src/logic/params.js';
 import type { MethodInfo } from '../src/protocol.js';
 
-const methods = methodList(new MethodRegistry([...RISE_METHODS, ...ABS_CAM_METHODS]));
+/** The playground's own methods, as the worker sends them to the page. */
+const methods = methodList(registry);
 const fields = paramFields(methods);
 const [binary, gaussian] = RISE_METHODS.map((m) => findMethod(methods, m.id));
 
@@ -23,6 +24,11 @@ function fieldId(method: MethodInfo, name: string): string {
 }
 
 describe('the parameter form', () => {
+  test('the method list crosses postMessage intact', () => {
+    expect(structuredClone(methods)).toEqual(methods);
+    expect(methods.map((m) => m.id)).toEqual(registry.ids());
+  });
+
   test('a parameter several methods take is one field; each method shows only its own', () => {
     const names = (m: MethodInfo) => fieldsFor(fields, m.id).map((f) => f.spec.name);
     expect(names(binary)).toEqual(binary.params.map((p) => p.name));

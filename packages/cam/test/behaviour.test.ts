@@ -3,21 +3,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   LayersClassifier, MethodRegistry, XaiError, explainWith, type MethodDescriptor, type ProgressEvent, type WhiteBoxClassifier,
 } from '@xai/core';
-import { buildTinyChelseaLayersModel, maxAbsDiff, readFixtureFloat32, useBackend } from '@xai/testing';
+import {
+  SpatialLinearClassifier, buildTinyChelseaLayersModel, expectNoLeak, expectRejectsWithoutLeak, maxAbsDiff, readFixtureFloat32, uniformArray, useBackend,
+} from '@xai/testing';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import {
   CAM_METHODS, ablationCam, eigenCam, gradCam, gradCamElementwise, gradCamPlusPlus, hiResCam, layerCam, scoreCam, xGradCam,
 } from '../src/index.js';
-import { LinearClassifier } from './helpers/linear-classifier.js';
-import { expectNoLeak, expectRejectionWithoutLeak } from './helpers/memory.js';
-import { randomValues } from './helpers/random.js';
 import { RAW_REFERENCES, postProcessReference, weightedReference } from './helpers/reference.js';
 import { tinyChelseaImage } from './helpers/tiny-chelsea.js';
 
 beforeAll(() => useBackend('wasm'));
 
-function linearImage(model: LinearClassifier): tf.Tensor4D {
-  return tf.tensor4d(randomValues(model.size * model.size * model.C, 7), [1, model.size, model.size, model.C]);
+function linearImage(model: SpatialLinearClassifier): tf.Tensor4D {
+  return tf.tensor4d(uniformArray(model.size * model.size * model.channels, 7), [1, model.size, model.size, model.channels]);
 }
 
 describe('descriptors', () => {
@@ -60,22 +59,22 @@ describe('descriptors', () => {
   });
 
   it('refuse unknown parameters, a black-box model and a layer that is not a feature map, before any pass', async () => {
-    const model = new LinearClassifier();
+    const model = new SpatialLinearClassifier();
     const image = linearImage(model);
-    const refused = (run: () => Promise<unknown>) => expectRejectionWithoutLeak(run).then((e) => e.message);
+    const refused = (run: () => Promise<unknown>) => expectRejectsWithoutLeak(run).then((e) => e.message);
     expect(await refused(() => explainWith(gradCam, model, image, { params: { alpha: 1 } }))).toMatch(/unknown parameter alpha; accepted: none/);
-    expect(await refused(() => explainWith(gradCam, model, image, { layer: 'pooled' }))).toMatch(/not a feature map/);
+    expect(await refused(() => explainWith(gradCam, model, image, { layer: 'weighted-sum' }))).toMatch(/not a feature map/);
     expect(await refused(() => explainWith(gradCam, model, image, { layer: 'featurez' }))).toMatch(/Unknown layer "featurez"/);
     const blackBox = { input: model.input, numClasses: 3, preprocessing: model.preprocessing, engine: 'test', predict: model.predict.bind(model), dispose() {} };
     expect(await refused(() => explainWith(scoreCam, blackBox, image))).toMatch(/Score-CAM needs a model that gives layer activations/);
-    expect(model.gradientPasses).toBe(0);
+    expect(model.gradientCalls).toBe(0);
     image.dispose();
   });
 });
 
 describe('targets', () => {
   it.each(CAM_METHODS.map((m) => [m.id, m] as [string, MethodDescriptor]))('%s gives one map per target, each as alone', async (_id, method) => {
-    const model = new LinearClassifier();
+    const model = new SpatialLinearClassifier();
     const image = linearImage(model);
     const maps = await expectNoLeak(() => explainWith(method, model, image, { targets: [2, 'class-0'], layer: 'features', batchSize: 4 }));
     expect(maps.map((m) => [m.classIndex, m.className, m.method])).toEqual([
@@ -85,13 +84,13 @@ describe('targets', () => {
     for (const map of maps) {
       const [alone] = await expectNoLeak(() => explainWith(method, model, image, { targets: map.classIndex, layer: 'features', batchSize: 4 }));
       expect(maxAbsDiff(map.data, alone.data)).toBeLessThanOrEqual(1e-6);
-      expect(map.params).toMatchObject({ layer: 'features', layerShape: [4, 4, 6], targetChosenBy: 'caller', engine: 'test:linear', batchSize: 4 });
+      expect(map.params).toMatchObject({ layer: 'features', layerShape: [4, 4, 6], targetChosenBy: 'caller', engine: 'test:spatial-linear', batchSize: 4 });
     }
     image.dispose();
   });
 
   it('the top class by default', async () => {
-    const model = new LinearClassifier();
+    const model = new SpatialLinearClassifier();
     const image = linearImage(model);
     const logits = await model.predict(image);
     const top = Array.from(await logits.data()).reduce((best, v, i, all) => (v > all[best] ? i : best), 0);
@@ -103,27 +102,27 @@ describe('targets', () => {
   });
 
   it('Score-CAM and Ablation-CAM make their channel passes once for all targets', async () => {
-    const model = new LinearClassifier();
+    const model = new SpatialLinearClassifier();
     const image = linearImage(model);
     await expectNoLeak(() => explainWith(scoreCam, model, image, { targets: 'all', layer: 'features', batchSize: 4 }));
     await expectNoLeak(() => explainWith(ablationCam, model, image, { targets: 'all', layer: 'features', batchSize: 4 }));
     image.dispose();
     expect(model.predictCalls).toBe(2); // 6 channels in batches of 4
     expect(model.forwardFromCalls).toBe(2);
-    expect(model.gradientPasses).toBe(2); // one per method: the activations do not depend on the class
+    expect(model.gradientCalls).toBe(2); // one per method: the activations do not depend on the class
   });
 });
 
 describe('Ablation-CAM needs forwardFrom', () => {
   it('refuses a model without it, saying what it needs, leaking nothing', async () => {
-    const model = new LinearClassifier({ forwardFrom: false });
+    const model = new SpatialLinearClassifier({ forwardFrom: false });
     const image = linearImage(model);
-    const error = await expectRejectionWithoutLeak(() => explainWith(ablationCam, model, image, { targets: 0, layer: 'features' }));
+    const error = await expectRejectsWithoutLeak(() => explainWith(ablationCam, model, image, { targets: 0, layer: 'features' }));
     image.dispose();
     expect(error).toBeInstanceOf(XaiError);
     expect(error.message).toMatch(/Ablation-CAM .* needs a model with forwardFrom/);
-    expect(error.message).toContain('engine test:linear');
-    expect(model.gradientPasses).toBe(0);
+    expect(error.message).toContain('engine test:spatial-linear');
+    expect(model.gradientCalls).toBe(0);
   });
 });
 
@@ -132,7 +131,7 @@ describe.each([
   ['ablation-cam', ablationCam],
 ] as const)('%s: progress and cancellation', (stage, method) => {
   it('reports progress per batch of channels', async () => {
-    const model = new LinearClassifier({ featureChannels: 10 });
+    const model = new SpatialLinearClassifier({ featureChannels: 10 });
     const image = linearImage(model);
     const events: ProgressEvent[] = [];
     await expectNoLeak(() => explainWith(method, model, image, { targets: 1, layer: 'features', batchSize: 4, onProgress: (e) => events.push(e) }));
@@ -145,18 +144,18 @@ describe.each([
   });
 
   it('stops with an AbortError when the signal fires, leaking no tensor', async () => {
-    const model = new LinearClassifier({ featureChannels: 10 });
+    const model = new SpatialLinearClassifier({ featureChannels: 10 });
     const image = linearImage(model);
     const controller = new AbortController();
-    const error = await expectRejectionWithoutLeak(() =>
+    const error = await expectRejectsWithoutLeak(() =>
       explainWith(method, model, image, { targets: 1, layer: 'features', batchSize: 4, signal: controller.signal, onProgress: () => controller.abort() }),
     );
     expect(error.name).toBe('AbortError');
     expect(model.predictCalls + model.forwardFromCalls).toBe(1);
-    const aborted = await expectRejectionWithoutLeak(() => explainWith(method, model, image, { targets: 1, layer: 'features', signal: AbortSignal.abort() }));
+    const aborted = await expectRejectsWithoutLeak(() => explainWith(method, model, image, { targets: 1, layer: 'features', signal: AbortSignal.abort() }));
     expect(aborted.name).toBe('AbortError');
     image.dispose();
-    expect(model.gradientPasses).toBe(1);
+    expect(model.gradientCalls).toBe(1);
   });
 });
 

@@ -1,11 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LayersClassifier, explainWith, type WhiteBoxClassifier } from '@xai/core';
-import { buildTinyChelseaLayersModel, maxAbsDiff, useBackend } from '@xai/testing';
+import { SpatialLinearClassifier, buildTinyChelseaLayersModel, expectNoLeak, maxAbsDiff, uniformArray, useBackend } from '@xai/testing';
 import { correctSign, eigenCam, firstComponentProjection } from '../src/index.js';
-import { LinearClassifier } from './helpers/linear-classifier.js';
-import { expectNoLeak } from './helpers/memory.js';
-import { randomValues } from './helpers/random.js';
 import { eigenReference, postProcessReference } from './helpers/reference.js';
 import { tinyChelseaImage } from './helpers/tiny-chelsea.js';
 
@@ -14,9 +11,10 @@ beforeAll(() => useBackend('wasm'));
 /** One input channel, so the features are rank one: A_k(i, j) = u(i, j) · v_k with u = avgPool(x). */
 const V = Float32Array.from([0.8, -0.3, 1.2, 0.5, -0.9]);
 
-function rankOne(pooled: number[]): { model: LinearClassifier; image: tf.Tensor4D; u: number[] } {
-  const model = new LinearClassifier({ channels: 1, featureChannels: V.length, mixing: V });
-  const { size, h } = model;
+function rankOne(pooled: number[]): { model: SpatialLinearClassifier; image: tf.Tensor4D; u: number[] } {
+  const model = new SpatialLinearClassifier({ channels: 1, featureChannels: V.length, mixing: V });
+  const { size } = model;
+  const h = size / 2;
   // Constant 2×2 blocks, so avgPool gives `pooled` back exactly.
   const values = Float32Array.from({ length: size * size }, (_, p) => pooled[Math.floor(p / size / 2) * h + Math.floor((p % size) / 2)]);
   const u = model.featuresReference(values).filter((_, i) => i % V.length === 0).map((a) => a / V[0]);
@@ -40,10 +38,10 @@ describe('Eigen-CAM on rank-one activations', () => {
     expect(Math.max(...u.map((x) => Math.abs(x - 1.03125)))).toBeCloseTo(11 - 1.03125, 5);
     const [map] = await expectNoLeak(() => explainWith(eigenCam, model, image, { targets: 0, layer: 'features' }));
     image.dispose();
-    const expected = expectedMap(u, 1, model.h, model.size);
+    const expected = expectedMap(u, 1, model.size / 2, model.size);
     expect(maxAbsDiff(map.data, expected)).toBeLessThanOrEqual(1e-5);
     // The other sign would give a different map: the sign rule decided it.
-    expect(maxAbsDiff(map.data, expectedMap(u, -1, model.h, model.size))).toBeGreaterThan(0.5);
+    expect(maxAbsDiff(map.data, expectedMap(u, -1, model.size / 2, model.size))).toBeGreaterThan(0.5);
     expect(map.params.explainedVariance).toBeCloseTo(1, 6);
     expect(map.method).toBe('eigen-cam');
   });
@@ -54,7 +52,7 @@ describe('Eigen-CAM on rank-one activations', () => {
     const [map] = await expectNoLeak(() => explainWith(eigenCam, model, image, { targets: 0, layer: 'features' }));
     image.dispose();
     // Centred −u has its spike at −9.4, so the projection is flipped: the map is that of +(u − mean).
-    expect(maxAbsDiff(map.data, expectedMap(u, -1, model.h, model.size))).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(map.data, expectedMap(u, -1, model.size / 2, model.size))).toBeLessThanOrEqual(1e-5);
     const original = rankOne(spike);
     const [same] = await expectNoLeak(() => explainWith(eigenCam, original.model, original.image, { targets: 0, layer: 'features' }));
     original.image.dispose();
@@ -66,7 +64,7 @@ describe('Eigen-CAM on rank-one activations', () => {
     const maps = await expectNoLeak(() => explainWith(eigenCam, model, image, { targets: 'all', layer: 'features' }));
     image.dispose();
     expect(maps.map((m) => m.classIndex)).toEqual([0, 1, 2]);
-    expect(model.gradientPasses).toBe(1);
+    expect(model.gradientCalls).toBe(1);
     for (const m of maps) expect(m.data).toEqual(maps[0].data);
   });
 });
@@ -89,7 +87,7 @@ describe('firstComponentProjection', () => {
     { n: 40, k: 7, name: 'more positions than channels (channel Gram matrix)' },
     { n: 6, k: 30, name: 'more channels than positions (position Gram matrix)' },
   ])('matches a Jacobi eigendecomposition, $name', ({ n, k }) => {
-    const values = randomValues(n * k, 17 + n, 0, 2);
+    const values = uniformArray(n * k, 17 + n, 0, 2);
     const { projection, explained } = firstComponentProjection(values, n, k);
     correctSign(projection);
     const expected = eigenReference(values, k);
@@ -100,7 +98,7 @@ describe('firstComponentProjection', () => {
   });
 
   it('is deterministic, and gives zeros for constant columns', () => {
-    const values = randomValues(64 * 12, 3);
+    const values = uniformArray(64 * 12, 3);
     expect(firstComponentProjection(values, 64, 12).projection).toEqual(firstComponentProjection(values, 64, 12).projection);
     const constant = new Float32Array(5 * 3).fill(2);
     const { projection, explained } = firstComponentProjection(constant, 5, 3);

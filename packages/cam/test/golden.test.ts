@@ -3,9 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LayersClassifier, explainWith, type Classifier, type MethodDescriptor } from '@xai/core';
 import { loadOnnxModel } from '@xai/onnx/node';
-import { TEST_BACKENDS, buildTinyChelseaLayersModel, fixturePath, maxAbsDiff, readFixtureFloat32, useBackend } from '@xai/testing';
+import { TEST_BACKENDS, buildTinyChelseaLayersModel, expectNoLeak, fixturePath, maxAbsDiff, readFixtureFloat32, useBackend } from '@xai/testing';
 import { ablationCam, gradCam, gradCamElementwise, gradCamPlusPlus, hiResCam, layerCam, scoreCam, xGradCam } from '../src/index.js';
-import { expectNoLeak } from './helpers/memory.js';
 import { tinyChelseaImage } from './helpers/tiny-chelsea.js';
 
 interface Baselines {

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkBatchSize,
+  checkImage,
+  classIndex as checkClass,
   DEFAULT_BATCH_SIZE,
   normalizedMap,
   scoped,
@@ -10,7 +12,7 @@ import {
   type LongWorkOptions,
   type SaliencyMap,
 } from '@xai/core';
-import { checkClassIndex, checkImage, checkMap } from './validate.js';
+import { checkMap } from './validate.js';
 
 export interface ConfidenceItem {
   /** One preprocessed NHWC image `[1, H, W, C]`, owned by the caller. */
@@ -134,7 +136,7 @@ function topClass(row: Float32Array): number {
 
 function checkItem(model: Classifier, item: ConfidenceItem, index: number): void {
   const what = `item ${index}`;
-  checkImage(model, item.image, `The image of ${what}`);
+  checkImage(model, item.image, `The confidence metrics (${what})`, { unbatched: false });
   checkMap(model, item.map, `saliency map of ${what}`);
-  if (item.classIndex !== undefined) checkClassIndex(model, item.classIndex);
+  if (item.classIndex !== undefined) checkClass(model, item.classIndex);
 }

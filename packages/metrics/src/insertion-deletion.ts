@@ -1,10 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Classifier, LongWorkOptions, SaliencyMap } from '@xai/core';
+import { checkImage, classIndex as checkClass, type Classifier, type LongWorkOptions, type SaliencyMap } from '@xai/core';
 import { trapezoidAuc } from './auc.js';
 import { checkPixelOrder, isPixelOrder, saliencyOrder, type PixelOrder } from './ranking.js';
 import { classCurve, scoreRevealing, topClass } from './reveal.js';
 import { describeSubstrate, makeSubstrate, type Substrate } from './substrate.js';
-import { checkClassIndex, checkImage, checkMap, checkStep } from './validate.js';
+import { checkMap, checkStep } from './validate.js';
 
 export type CurveMetric = 'insertion' | 'deletion';
 
@@ -84,10 +84,10 @@ async function curve(
   saliency: SaliencyMap | PixelOrder,
   options: CurveOptions,
 ): Promise<CurveResult> {
-  checkImage(model, image);
+  checkImage(model, image, metric === 'insertion' ? 'Insertion' : 'Deletion', { unbatched: false });
   const { height, width } = model.input;
   const step = checkStep(options.step ?? width);
-  const givenClass = options.classIndex === undefined ? undefined : checkClassIndex(model, options.classIndex);
+  const givenClass = options.classIndex === undefined ? undefined : checkClass(model, options.classIndex);
   const order = pixelOrderOf(model, saliency);
   const substrate = options.substrate ?? DEFAULT_SUBSTRATES[metric];
   const description = describeSubstrate(substrate);

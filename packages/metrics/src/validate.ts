@@ -1,18 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import { XaiError, type Classifier, type SaliencyMap } from '@xai/core';
-
-/** Checks that `image` is one preprocessed NHWC image `[1, H, W, C]` of the model's input size. */
-export function checkImage(model: Classifier, image: tf.Tensor, what = 'The image'): tf.Tensor4D {
-  const { height, width, channels } = model.input;
-  const expected = [1, height, width, channels];
-  const shape = image.shape;
-  if (shape.length !== 4 || shape.some((d, i) => d !== expected[i])) {
-    throw new XaiError(
-      `${what} has shape [${shape.join(', ')}]; the model takes one preprocessed NHWC image of shape [${expected.join(', ')}]`,
-    );
-  }
-  return image as tf.Tensor4D;
-}
 
 /** Checks a saliency map for a model: the model's input size, not empty, not all NaN. */
 export function checkMap(model: Classifier, map: SaliencyMap, what = 'saliency map'): SaliencyMap {
@@ -50,11 +36,4 @@ export function checkStep(step: number): number {
     throw new XaiError(`step must be a whole number of pixels ≥ 1, got ${step}`);
   }
   return step;
-}
-
-export function checkClassIndex(model: Classifier, classIndex: number): number {
-  if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= model.numClasses) {
-    throw new XaiError(`classIndex must be a whole number in [0, ${model.numClasses - 1}], got ${classIndex}`);
-  }
-  return classIndex;
 }

@@ -170,9 +170,9 @@ describe.each(TEST_BACKENDS)('insertion and deletion on %s', (backend) => {
     const empty = { data: new Float32Array(0), height: 0, width: 0, classIndex: 0, method: 'x', params: {} };
     await expect(deletion(probe, image, empty)).rejects.toThrow(/saliency map is empty \(0×0\)/);
     await expect(deletion(probe, image, mapOf(new Float32Array(H * W).fill(NaN)))).rejects.toThrow(/all NaN/);
-    await expect(deletion(probe, image, map, { classIndex: 3 })).rejects.toThrow(/classIndex must be a whole number in \[0, 2\], got 3/);
+    await expect(deletion(probe, image, map, { classIndex: 3 })).rejects.toThrow(/Class index 3 is out of range; the model has 3 classes \(0 … 2\)/);
     const wrongImage = tf.zeros([1, W, H, C]) as tf.Tensor4D;
-    await expect(deletion(probe, wrongImage, map)).rejects.toThrow(/shape \[1, 5, 6, 2\]; the model takes one preprocessed NHWC image of shape \[1, 6, 5, 2\]/);
+    await expect(deletion(probe, wrongImage, map)).rejects.toThrow(/Deletion explains one image of shape \[1, 6, 5, 2\] \(preprocessed, NHWC\) for this model; got \[1, 5, 6, 2\]/);
     wrongImage.dispose();
     await expect(deletion(probe, image, map, { substrate: () => tf.zeros([1, 2, 2, 2]) as tf.Tensor4D })).rejects.toThrow(
       /returned shape \[1, 2, 2, 2\]; it must return the image's shape \[1, 6, 5, 2\]/,

@@ -22,6 +22,18 @@ export interface SpatialLinearClassifierOptions {
   featureChannels?: number;
   /** Default 3. */
   numClasses?: number;
+  /**
+   * `A = ReLU(avgPool2×2(x) · V)`, so the features are ≥ 0 and `min(A) = 0` as after a ReLU layer.
+   * Default false: the features have both signs. The ReLU lies before `A`, so the gradient
+   * `∂y_c/∂A` is the same either way.
+   */
+  relu?: boolean;
+  /** `V`, the channel mixing `[C, K']` row-major, instead of the seeded one. */
+  mixing?: ArrayLike<number>;
+  /** `P`, the spatial weights `[h, w]` row-major, instead of the seeded one (zeros make `∂y_c/∂A = 0` there). */
+  spatial?: ArrayLike<number>;
+  /** Give the model `forwardFrom`. Default true; false makes a white-box model that cannot run on from a layer. */
+  forwardFrom?: boolean;
 }
 
 /** The one layer with activations and gradients. */
@@ -29,11 +41,14 @@ const FEATURES = 'features';
 
 /**
  * A hand-written white-box classifier whose gradients are known in closed form:
- *   features  A = avgPool2×2(x) · V            ([1, H/2, W/2, K'], a 1×1 convolution after pooling)
+ *   features  A = [ReLU](avgPool2×2(x) · V)    ([1, H/2, W/2, K'], a 1×1 convolution after pooling)
  *   logits    y_c = Σ_ijk A_ijk · P_ij · U_kc + b_c
  * so ∂y_c/∂A_k(i, j) = P_ij · U_kc. P has both signs, so an absolute value in a method matters.
- * `V`, `P`, `U` and `b` are drawn from core's seeded `Random`. Activations and gradients come
- * from `tf.grad`, as a real adapter's would; the `…Reference` methods give them with plain loops.
+ * `V`, `P`, `U` and `b` are drawn from core's seeded `Random` (`V` and `P` may be given instead).
+ * With one input channel the features have rank one: `A_k(i, j) = pool(x)(i, j) · V_k`.
+ * Activations and gradients come from `tf.grad`, as a real adapter's would; the `…Reference`
+ * methods give them with plain loops. `forwardFrom` feeds the activations to the head; it can be
+ * left out (`forwardFrom: false`), for methods that must refuse such a model.
  *
  * Layers: `features` (the feature map, `[H/2, W/2, K']`), `weighted-sum` (`[K']`) and `logits`
  * (`[classes]`); only `features` gives activations. It holds no tensors between calls.
@@ -55,10 +70,19 @@ export class SpatialLinearClassifier implements Classifier {
   readonly U: Float32Array;
   /** `[classes]`. */
   readonly b: Float32Array;
+  /** Whether a ReLU makes the features (see the `relu` option). */
+  readonly relu: boolean;
   /** How many times `predict` ran. */
   predictCalls = 0;
   /** How many times `activationsAndGradient` ran. */
   gradientCalls = 0;
+  /** How many times `forwardFrom` ran. */
+  forwardFromCalls = 0;
+  /**
+   * The logits of the head fed with `activations` (`[B, h, w, K']` → `[B, classes]`); absent when
+   * made with `forwardFrom: false`.
+   */
+  readonly forwardFrom?: (image: tf.Tensor4D, layer: LayerHandle, activations: tf.Tensor4D) => Promise<tf.Tensor2D>;
 
   constructor(options: SpatialLinearClassifierOptions = {}) {
     const { size = 8, channels = 3, featureChannels = 6, numClasses = 3 } = options;
@@ -69,11 +93,19 @@ export class SpatialLinearClassifier implements Classifier {
     this.input = { height: size, width: size, channels, layout: 'NHWC' };
     this.numClasses = numClasses;
     this.classNames = Array.from({ length: numClasses }, (_, i) => `class-${i}`);
+    this.relu = options.relu ?? false;
     const h = size / 2;
-    this.V = uniformArray(channels * featureChannels, 11);
-    this.P = uniformArray(h * h, 12);
+    this.V = given('mixing', options.mixing, channels * featureChannels) ?? uniformArray(channels * featureChannels, 11);
+    this.P = given('spatial', options.spatial, h * h) ?? uniformArray(h * h, 12);
     this.U = uniformArray(featureChannels * numClasses, 13);
     this.b = uniformArray(numClasses, 14, -0.5, 0.5);
+    if (options.forwardFrom ?? true) {
+      this.forwardFrom = async (_image, layer, activations) => {
+        this.requireFeatures(layer);
+        this.forwardFromCalls++;
+        return this.head(activations);
+      };
+    }
   }
 
   async predict(batch: tf.Tensor4D): Promise<tf.Tensor2D> {
@@ -106,11 +138,6 @@ export class SpatialLinearClassifier implements Classifier {
     return { activations, gradient, logits: this.head(activations) };
   }
 
-  async forwardFrom(image: tf.Tensor4D, layer: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D> {
-    this.requireFeatures(layer);
-    return this.head(activations);
-  }
-
   dispose(): void {}
 
   /** The features in closed form, with plain loops: NHWC `[h][w][K']` of one NHWC image. */
@@ -125,7 +152,7 @@ export class SpatialLinearClassifier implements Classifier {
           for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) pooled += image[((2 * i + dy) * size + 2 * j + dx) * C + c] / 4;
           for (let k = 0; k < K; k++) out[(i * h + j) * K + k] += pooled * this.V[c * K + k];
         }
-    return out;
+    return this.relu ? out.map((v) => Math.max(v, 0)) : out;
   }
 
   /** `∂y_c/∂A_k(i, j) = P_ij · U_kc`, NHWC `[h][w][K']`. */
@@ -164,7 +191,8 @@ export class SpatialLinearClassifier implements Classifier {
     return tf.tidy(() => {
       const pooled = tf.avgPool(x, 2, 2, 'valid');
       const kernel = tf.tensor4d(this.V, [1, 1, this.channels, this.featureChannels]);
-      return tf.conv2d(pooled, kernel, 1, 'valid');
+      const a = tf.conv2d(pooled, kernel, 1, 'valid');
+      return this.relu ? tf.relu(a) : a;
     });
   }
 
@@ -177,4 +205,10 @@ export class SpatialLinearClassifier implements Classifier {
       return tf.add(tf.matMul(perChannel, U), tf.tensor1d(this.b));
     });
   }
+}
+
+function given(name: string, values: ArrayLike<number> | undefined, length: number): Float32Array | undefined {
+  if (values === undefined) return undefined;
+  if (values.length !== length) throw new XaiError(`SpatialLinearClassifier: ${name} must have ${length} values; got ${values.length}`);
+  return Float32Array.from(values);
 }

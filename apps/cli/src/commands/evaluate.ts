@@ -1,16 +1,15 @@
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import { npyToFloat32, saliencyMap, XaiError, type Classifier, type SaliencyMap } from '@xai/core';
+import { classIndex as resolveClassIndex, npyToFloat32, runPrepared, saliencyMap, XaiError, type Classifier, type PreparedMethod, type SaliencyMap } from '@xai/core';
 import { readNpyFile } from '@xai/core/node';
 import { checkPixelOrder, deletion, insertion, saliencyOrder, type CurveResult, type PixelOrder, type Substrate } from '@xai/metrics';
 import { type Command, type OptionSpec, type ParsedArgs, UsageError, choiceOption, intOption, listOption, stringOption } from '../command.js';
 import type { Context } from '../context.js';
 import { writeCurveFigure } from '../figures.js';
 import { imageItems, listImages, loadImageInput, tensorItems, type LoadedInput } from '../inputs.js';
-import { methodList, methodOptions, parseMethodList, prepareMethods, runMethod, targetsArg } from '../methods.js';
+import { methodList, methodOptions, parseMethodList, prepareMethods, targetsArg } from '../methods.js';
 import { registry } from '../registry.js';
-import { classIndex as resolveClassIndex, type PreparedMethod } from '@xai/core';
 import { MODEL_OPTIONS, openModel } from '../model.js';
 import { predictTop } from '../prediction.js';
 import { progressReporter } from '../progress.js';
@@ -156,7 +155,7 @@ async function rankingFor(
   const order = orderPath ? checkPixelOrder((await readNpyFile(orderPath)).data as PixelOrder['order'], model.input.height * model.input.width) : undefined;
   let map: SaliencyMap | undefined;
   if (prepared) {
-    const maps = await runMethod(prepared, model, input.tensor, { signal: context.signal, onProgress: progress.onProgress });
+    const maps = await runPrepared(prepared, model, input.tensor, { signal: context.signal, onProgress: progress.onProgress });
     progress.done();
     map = maps[0];
   } else if (args.values.saliency !== undefined) {

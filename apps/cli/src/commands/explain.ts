@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import { XaiError, type MethodDescriptor, type PreparedMethod, type SaliencyMap } from '@xai/core';
+import { runPrepared, XaiError, type MethodDescriptor, type PreparedMethod, type SaliencyMap } from '@xai/core';
 import { writeNpyFile } from '@xai/core/node';
 import { binaryMasks, gaussianMasks, riseWithMasks } from '@xai/rise';
 import { readMasksFile, writeMasksFile } from '@xai/rise/node';
@@ -9,7 +9,7 @@ import { type Command, type OptionSpec, type ParsedArgs, UsageError, intOption, 
 import type { Context } from '../context.js';
 import { writeExplanationFigure } from '../figures.js';
 import { imageItems, listImages, loadImageInput, tensorItems, type InputItem, type LoadedInput } from '../inputs.js';
-import { methodList, methodOptions, paramsFromFlags, parseMethodList, prepareMethods, runMethod, targetsArg } from '../methods.js';
+import { methodList, methodOptions, paramsFromFlags, parseMethodList, prepareMethods, targetsArg } from '../methods.js';
 import { MODEL_OPTIONS, openModel } from '../model.js';
 import { classLabel, predictTop } from '../prediction.js';
 import { progressReporter } from '../progress.js';
@@ -149,7 +149,7 @@ async function explainOne(input: LoadedInput, run: ExplainRun): Promise<void> {
   for (const prepared of run.prepared) {
     const { id, label } = prepared.method;
     const started = performance.now();
-    const maps = await runMethod(prepared, model, input.tensor, {
+    const maps = await runPrepared(prepared, model, input.tensor, {
       signal: context.signal,
       onProgress: (e) => run.progress.onProgress({ ...e, stage: `${id} ${e.stage}` }),
     });

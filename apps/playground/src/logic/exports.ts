@@ -7,7 +7,7 @@ export function fileStem(map: SaliencyMap): string {
   return `${map.method}-${name || 'class'}-${map.classIndex}`;
 }
 
-/** One map as `H×W` float32, or several (RISE's every class) as `K×H×W` in the order given. */
+/** One map as `H×W` float32, or several (every class's, from methods that map them at once) as `K×H×W` in order. */
 export function mapsToNpy(maps: readonly SaliencyMap[]): Uint8Array {
   if (maps.length === 0) throw new Error('No maps to save');
   const { height, width } = maps[0];
@@ -19,7 +19,7 @@ export function mapsToNpy(maps: readonly SaliencyMap[]): Uint8Array {
 
 export interface RunRecord {
   map: SaliencyMap;
-  /** Classes of the other maps in the .npy, in order (RISE). */
+  /** Classes of the maps in the .npy, in order. */
   npyClasses: number[];
   curves?: EvaluateResult;
   model: ModelInfo;
