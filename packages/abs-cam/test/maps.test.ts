@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ABS_CAM_EPSILON, minMaxNormalize, resizeMaps } from '@xai/core';
-import { TEST_BACKENDS, nchwToNhwc, readFixtureFloat32, relativeError, maxAbsDiff, uniformArray, useBackend } from '@xai/testing';
+import { TEST_BACKENDS, nchwToNhwc, readFixtureFloat32, relativeError, maxAbsDiff, resizeReference, uniformArray, useBackend } from '@xai/testing';
 import { channelMasks, channelWeights, initMap, weightedMaskSum } from '../src/index.js';
-import { initReference, normalizeReference, upsampleReference, weightsReference } from './helpers/reference.js';
+import { initReference, normalizeReference, weightsReference } from './helpers/reference.js';
 
 function goldenLayer(layer: string) {
   const a = readFixtureFloat32('tiny-chelsea', `activations_${layer}.npy`);
@@ -38,7 +38,7 @@ describe.each(TEST_BACKENDS)('Abs-CAM arithmetic on %s', (backend) => {
     await useBackend(backend);
     const small = uniformArray(3 * 5, 1);
     const values = valuesOf(() => tf.tidy(() => resizeMaps(tf.tensor4d(small, [1, 3, 5, 1]), [8, 11])));
-    expect(maxAbsDiff(values, upsampleReference(small, 3, 5, 8, 11))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(values, resizeReference(small, 3, 5, 8, 11))).toBeLessThan(1e-6);
   });
 
   it('normalises (core minMaxNormalize, epsilon 1e-8) each map on its own to [0, 1], and a constant map to zeros', async () => {
@@ -73,7 +73,7 @@ describe.each(TEST_BACKENDS)('Abs-CAM arithmetic on %s', (backend) => {
     expect(values.length).toBe(3 * 9 * 10);
     for (let c = 1; c < 4; c++) {
       const channel = Float64Array.from({ length: h * w }, (_, p) => weights[c] * a[p * k + c]);
-      const expected = normalizeReference(upsampleReference(channel, h, w, 9, 10));
+      const expected = normalizeReference(resizeReference(channel, h, w, 9, 10));
       expect(maxAbsDiff(values.subarray((c - 1) * 90, c * 90), expected)).toBeLessThan(1e-6);
     }
   });

@@ -6,3 +6,4 @@ export * from './random.js';
 export * from './memory.js';
 export * from './linear-classifier.js';
 export * from './spatial-linear-classifier.js';
+export * from './references.js';

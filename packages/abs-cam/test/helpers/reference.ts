@@ -1,3 +1,5 @@
+import { resizeReference } from '@xai/testing';
+
 /**
  * SPEC.md's Abs-CAM written with plain loops and float64, independent of the tensor code, for
  * checking it. Maps are row-major; activations and gradients are `[h][w][K']` flattened (NHWC).
@@ -5,25 +7,6 @@
 
 export type Forward = (image: Float64Array) => number[];
 
-/** Bilinear, half-pixel centres, clamped edges: `c = (o + 0.5)·n/m − 0.5`, clamped to [0, n−1]. */
-export function upsampleReference(map: ArrayLike<number>, h: number, w: number, H: number, W: number): Float64Array {
-  const out = new Float64Array(H * W);
-  const axis = (o: number, n: number, m: number) => {
-    const c = Math.min(Math.max((o + 0.5) * (n / m) - 0.5, 0), n - 1);
-    const lo = Math.floor(c);
-    return { lo, hi: Math.min(lo + 1, n - 1), t: c - lo };
-  };
-  for (let y = 0; y < H; y++) {
-    const ay = axis(y, h, H);
-    for (let x = 0; x < W; x++) {
-      const ax = axis(x, w, W);
-      const top = map[ay.lo * w + ax.lo] * (1 - ax.t) + map[ay.lo * w + ax.hi] * ax.t;
-      const bottom = map[ay.hi * w + ax.lo] * (1 - ax.t) + map[ay.hi * w + ax.hi] * ax.t;
-      out[y * W + x] = top * (1 - ay.t) + bottom * ay.t;
-    }
-  }
-  return out;
-}
 
 export function normalizeReference(map: Float64Array): Float64Array {
   const min = Math.min(...map);
@@ -55,7 +38,7 @@ export function initReference(
   const weights = weightsReference(gradient, layer.k);
   const cam = new Float64Array(layer.h * layer.w);
   for (let c = 0; c < layer.k; c++) channelMap(activations, layer.k, c, weights[c]).forEach((v, p) => (cam[p] += v));
-  return normalizeReference(upsampleReference(cam, layer.h, layer.w, size.H, size.W));
+  return normalizeReference(resizeReference(cam, layer.h, layer.w, size.H, size.W));
 }
 
 /** `image` is NHWC `[H][W][C]`; `forward` gives the logits of one image. */
@@ -71,7 +54,7 @@ export function finalReference(
   const weights = weightsReference(gradient, layer.k);
   const total = new Float64Array(size.H * size.W);
   for (let c = 0; c < layer.k; c++) {
-    const mask = normalizeReference(upsampleReference(channelMap(activations, layer.k, c, weights[c]), layer.h, layer.w, size.H, size.W));
+    const mask = normalizeReference(resizeReference(channelMap(activations, layer.k, c, weights[c]), layer.h, layer.w, size.H, size.W));
     const masked = new Float64Array(image.length);
     for (let i = 0; i < image.length; i++) masked[i] = image[i] * mask[Math.floor(i / size.C)];
     const score = Math.abs(forward(masked)[classIndex]);

@@ -1,7 +1,11 @@
+import { resizeReference } from '@xai/testing';
+
 /**
  * The CAM family written again with plain loops in float64, for checking the tensor code.
  * Feature maps are NHWC `[h][w][k]` flattened; maps are row-major `h × w`.
  */
+
+export { resizeReference };
 
 export interface Layer {
   h: number;
@@ -19,26 +23,6 @@ export function scaleReference(map: ArrayLike<number>): Float64Array {
   return out.map((v) => v / (max + 1e-7));
 }
 
-/** Bilinear resize of one `h × w` map. `alignCorners` false: half-pixel centres, clamped edges. */
-export function resizeReference(map: ArrayLike<number>, h: number, w: number, H: number, W: number, alignCorners = false): Float64Array {
-  const axis = (o: number, n: number, m: number) => {
-    const raw = alignCorners ? (m > 1 ? (o * (n - 1)) / (m - 1) : 0) : (o + 0.5) * (n / m) - 0.5;
-    const c = Math.min(Math.max(raw, 0), n - 1);
-    const lo = Math.floor(c);
-    return { lo, hi: Math.min(lo + 1, n - 1), t: c - lo };
-  };
-  const out = new Float64Array(H * W);
-  for (let y = 0; y < H; y++) {
-    const ay = axis(y, h, H);
-    for (let x = 0; x < W; x++) {
-      const ax = axis(x, w, W);
-      const top = map[ay.lo * w + ax.lo] * (1 - ax.t) + map[ay.lo * w + ax.hi] * ax.t;
-      const bottom = map[ay.hi * w + ax.lo] * (1 - ax.t) + map[ay.hi * w + ax.hi] * ax.t;
-      out[y * W + x] = top * (1 - ay.t) + bottom * ay.t;
-    }
-  }
-  return out;
-}
 
 /** ReLU → scale → resize per layer, then ReLU, mean over the layers, scale (pytorch-grad-cam). */
 export function postProcessReference(raws: { map: ArrayLike<number>; h: number; w: number }[], H: number, W: number): Float64Array {
