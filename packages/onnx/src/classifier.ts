@@ -237,16 +237,14 @@ export class OnnxClassifier implements Classifier {
     const batch = activations.shape[0];
     const run = (x: tf.Tensor4D) => {
       const replacement: Value = { kind: 'tensor', t: record.nhwc ? activations : tf.transpose(activations, TO_NCHW), nhwc: record.nhwc };
-      const out = this.graph.run(this.inputValue(x), {
-        fetch: [this.outputName],
-        onValue: (name) => (name === layer.output ? replacement : undefined),
-      }).get(this.outputName)!;
+      // Only the nodes after the layer (and those that bypass it) run.
+      const out = this.graph.run(this.inputValue(x), { fetch: [this.outputName], given: new Map([[layer.output, replacement]]) }).get(this.outputName)!;
       if (out.kind !== 'tensor') throw new XaiError('the model output is a constant');
       return tf.reshape(out.nhwc ? tf.transpose(out.t, TO_NCHW) : out.t, [batch, -1]) as tf.Tensor2D;
     };
     return tf.tidy(() => {
       try {
-        // Nodes before the layer run once, at batch 1; what follows broadcasts over the batch.
+        // Nodes that bypass the layer run at batch 1; what follows broadcasts over the batch.
         const logits = run(image);
         if (logits.shape[0] === batch) return logits;
       } catch {

@@ -26,6 +26,16 @@ export interface RunOptions {
   eager?: boolean;
   /** Called with each value as it is produced; may return a replacement (gradient injection). */
   onValue?: (name: string, value: Value) => Value | void;
+  /**
+   * Values taken as computed (e.g. a layer's output replaced by other activations): nodes needed
+   * only to produce them are skipped. The caller owns these values.
+   */
+  given?: ReadonlyMap<string, Value>;
+}
+
+interface Plan {
+  nodes: GraphNode[];
+  lastUse: Map<string, number>;
 }
 
 const MAX_NODES = 1_000_000;
@@ -43,7 +53,9 @@ export class OnnxGraph {
   private readonly constTensors = new Map<HostTensor, tf.Tensor>();
   private readonly derived = new Map<unknown, tf.Tensor>();
   private lastUse = new Map<string, number>();
-  private fast?: { nodes: GraphNode[]; lastUse: Map<string, number> };
+  private fast?: Plan;
+  /** Plans pruned for given values, by plan kind, given names and fetched names. */
+  private pruned = new Map<string, Plan>();
   private disposed = false;
 
   constructor(model: ModelProto, readExternal?: ExternalDataReader) {
@@ -223,10 +235,11 @@ export class OnnxGraph {
   computeLastUse(): void {
     this.lastUse = lastUses(this.nodes);
     this.fast = undefined;
+    this.pruned.clear();
   }
 
   /** The forward-only plan with activations fused into convolutions (made on first use). */
-  private fastPlan(): { nodes: GraphNode[]; lastUse: Map<string, number> } {
+  private fastPlan(): Plan {
     if (this.fast) return this.fast;
     const readers = new Map<string, GraphNode[]>();
     for (const n of this.nodes) for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
@@ -247,6 +260,13 @@ export class OnnxGraph {
     return this.fast;
   }
 
+  private prunedPlan(full: Plan, kind: string, given: ReadonlyMap<string, Value>, fetch: ReadonlySet<string>): Plan {
+    const key = `${kind}|${[...given.keys()].sort().join(',')}|${[...fetch].sort().join(',')}`;
+    let plan = this.pruned.get(key);
+    if (!plan) this.pruned.set(key, (plan = pruneFor(full, new Set(given.keys()), fetch)));
+    return plan;
+  }
+
   /**
    * Runs the graph. `input` is the image batch as a Value (NHWC tensors are tagged). Returns the
    * fetched values; with `eager`, every other intermediate tensor is disposed.
@@ -254,9 +274,12 @@ export class OnnxGraph {
   run(input: Value, options: RunOptions = {}): Map<string, Value> {
     if (this.disposed) throw new XaiError('the model has been disposed');
     const fetch = new Set(options.fetch ?? this.outputs.map((o) => o.name));
-    const plan = options.plan === 'fast' ? this.fastPlan() : { nodes: this.nodes, lastUse: this.lastUse };
-    const env = new Map<string, Value>();
+    const full = options.plan === 'fast' ? this.fastPlan() : { nodes: this.nodes, lastUse: this.lastUse };
+    const given = options.given ?? new Map<string, Value>();
+    const plan = given.size ? this.prunedPlan(full, options.plan ?? 'exact', given, fetch) : full;
+    const env = new Map<string, Value>(given);
     const set = (name: string, value: Value) => {
+      if (given.has(name)) return;
       const replaced = options.onValue?.(name, value);
       env.set(name, replaced ?? value);
     };
@@ -291,7 +314,7 @@ export class OnnxGraph {
         });
         if (options.eager) {
           for (const name of node.inputs) {
-            if (name && plan.lastUse.get(name) === index && !fetch.has(name) && name !== this.input.name) {
+            if (name && plan.lastUse.get(name) === index && !fetch.has(name) && name !== this.input.name && !given.has(name)) {
               const v = env.get(name);
               if (v?.kind === 'tensor') v.t.dispose();
               env.delete(name);
@@ -307,7 +330,7 @@ export class OnnxGraph {
         }
       });
     } catch (error) {
-      if (options.eager) for (const [name, v] of env) if (v.kind === 'tensor' && name !== this.input.name) v.t.dispose();
+      if (options.eager) for (const [name, v] of env) if (v.kind === 'tensor' && name !== this.input.name && !given.has(name)) v.t.dispose();
       throw error instanceof XaiError ? error : new XaiError(`running the ONNX graph failed: ${(error as Error).message}`, { cause: error });
     }
     const out = new Map<string, Value>();
@@ -328,6 +351,26 @@ export class OnnxGraph {
     this.derived.clear();
     for (const n of this.nodes) disposePrepared(n.prepared);
   }
+}
+
+/** The nodes of `plan` that `fetch` needs when the `given` values are known, in order. */
+function pruneFor(plan: Plan, given: ReadonlySet<string>, fetch: ReadonlySet<string>): Plan {
+  const producer = new Map<string, GraphNode>();
+  for (const n of plan.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  const needed = new Set<GraphNode>();
+  const pending = [...fetch];
+  const seen = new Set<string>();
+  while (pending.length) {
+    const name = pending.pop()!;
+    if (seen.has(name) || given.has(name)) continue;
+    seen.add(name);
+    const node = producer.get(name);
+    if (!node || needed.has(node)) continue;
+    needed.add(node);
+    for (const i of node.inputs) if (i) pending.push(i);
+  }
+  const nodes = plan.nodes.filter((n) => needed.has(n));
+  return { nodes, lastUse: lastUses(nodes) };
 }
 
 function lastUses(nodes: readonly GraphNode[]): Map<string, number> {

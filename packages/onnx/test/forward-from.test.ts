@@ -42,6 +42,18 @@ describe.each(BACKENDS)('forwardFrom on tiny-chelsea (%s)', (backend) => {
     golden.dispose();
   });
 
+  it.each(['layer4', 'layer3'])('at %s (nothing bypasses it) the network before the layer does not run: the image is not used', async (layer) => {
+    const handle = model.resolveLayer(layer);
+    const golden = nchwToNhwc(readNpy(join(GOLDEN, `activations_${layer}.npy`)));
+    const noise = tf.randomNormal(x.shape, 0, 1, 'float32', 5) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const logits = await model.forwardFrom(noise, handle, golden);
+    expect(relativeError(await logits.data(), LOGITS())).toBeLessThan(TOL);
+    logits.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([golden, noise]);
+  });
+
   it.each(['layer4', 'layer3'])('activations from activationsAndGradient at %s reproduce the logits', async (layer) => {
     const before = tf.memory().numTensors;
     const handle = model.resolveLayer(layer);
