@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { deletion, insertion } from '@xai/metrics';
 import { type Command, type OptionSpec, UsageError, intOption, stringOption } from '../command.js';
 import { runPrepared, type PreparedMethod } from '@xai/core';
-import { writeNpyFile } from '@xai/core/node';
+import { writeNpyFile, writeFileAtomic } from '@xai/core/node';
 import { writeCompareReport } from '../figures.js';
 import { imageItems, listImages, loadImageInput, type InputItem } from '../inputs.js';
 import { methodList, methodOptions, parseMethodList, prepareMethods } from '../methods.js';
@@ -61,7 +61,7 @@ export const compare: Command = {
         if (!args.values.quiet) context.stderr.write(`[${n + 1}/${items.length}] ${item.path}\n`);
         try {
           const result = await compareOne(item, { prepared, step, outDir, model, signal: context.signal, progress, batchSize: prepared[0]?.batchSize ?? 32 });
-          await writeFile(file, JSON.stringify(result) + '\n');
+          await writeFileAtomic(file, JSON.stringify(result) + '\n');
         } catch (error) {
           progress.done();
           if ((error as Error).name === 'AbortError') throw error;
@@ -85,7 +85,7 @@ export const compare: Command = {
       failed,
       summary: summarize(images, methods),
     };
-    await writeFile(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+    await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
     await writeCompareReport(join(outDir, 'report.html'), results, outDir);
     context.stdout.write(summaryTable(results));
     if (failed.length) context.stderr.write(`xai: ${failed.length} of ${items.length} images could not be read and were skipped\n`);

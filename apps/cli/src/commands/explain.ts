@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { runPrepared, XaiError, type MethodDescriptor, type PreparedMethod, type SaliencyMap } from '@xai/core';
-import { writeNpyFile } from '@xai/core/node';
+import { writeNpyFile, writeFileAtomic } from '@xai/core/node';
 import { binaryMasks, gaussianMasks, riseWithMasks } from '@xai/rise';
 import { readMasksFile, writeMasksFile } from '@xai/rise/node';
 import { type Command, type OptionSpec, type ParsedArgs, UsageError, intOption, listOption, stringOption } from '../command.js';
@@ -185,7 +185,7 @@ async function explainOne(input: LoadedInput, run: ExplainRun): Promise<void> {
       prediction: top,
       methods: results,
     };
-    await writeFile(join(dir, 'explain.json'), JSON.stringify(report, null, 2) + '\n');
+    await writeFileAtomic(join(dir, 'explain.json'), JSON.stringify(report, null, 2) + '\n');
   }
 }
 

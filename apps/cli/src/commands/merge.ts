@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@xai/core/node';
 import { join } from 'node:path';
 import { XaiError } from '@xai/core';
 import { type Command, stringOption } from '../command.js';
@@ -36,7 +37,7 @@ export const merge: Command = {
     };
     const out = stringOption(args, 'out') ?? 'xai-merged';
     await mkdir(out, { recursive: true });
-    await writeFile(join(out, 'results.json'), JSON.stringify(merged, null, 2) + '\n');
+    await writeFileAtomic(join(out, 'results.json'), JSON.stringify(merged, null, 2) + '\n');
     context.stdout.write(summaryTable(merged));
   },
 };

@@ -1,5 +1,5 @@
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic.js';
 import { formatNpy, parseNpy, type NpyArray } from '../npy.js';
 import { XaiError } from '../errors.js';
 
@@ -7,9 +7,9 @@ export async function readNpyFile(path: string): Promise<NpyArray> {
   return parseNpy(await readBytes(path, '.npy file'), path);
 }
 
+/** Writes an `.npy` file whole or not at all (see `writeFileAtomic`). */
 export async function writeNpyFile(path: string, array: NpyArray): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, formatNpy(array));
+  await writeFileAtomic(path, formatNpy(array));
 }
 
 /** Reads a file, turning "not found" into an error that names the file and what it was for. */

@@ -1,3 +1,4 @@
 export * from './files.js';
 export * from './model-files.js';
 export * from './image.js';
+export * from './atomic.js';

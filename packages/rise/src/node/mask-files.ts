@@ -1,7 +1,5 @@
-import { open, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { DEFAULT_BATCH_SIZE, checkBatchSize, npyHeader } from '@xai/core';
-import { readNpyFile } from '@xai/core/node';
+import { readNpyFile, withAtomicFile } from '@xai/core/node';
 import { masksFromNpy, type LoadedMaskOptions } from '../masks/loaded.js';
 import { maskFileShape } from '../masks/npy.js';
 import type { MaskSource } from '../masks/source.js';
@@ -13,21 +11,18 @@ export async function readMasksFile(path: string, options: Omit<LoadedMaskOption
 
 /**
  * Writes every mask of a source to a float32 N×1×H×W `.npy` file, batch by batch, so memory stays
- * bounded by the batch whatever N is.
+ * bounded by the batch whatever N is. The file is written whole or not at all: a killed run leaves
+ * the previous file in place.
  */
 export async function writeMasksFile(path: string, source: MaskSource, options: { batchSize?: number } = {}): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const file = await open(path, 'w');
-  try {
+  const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
+  await withAtomicFile(path, async (file) => {
     await file.write(npyHeader('float32', maskFileShape(source)));
-    const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
     const stream = source.open();
     for (let start = 0; start < source.count; start += batchSize) {
       await file.write(littleEndianBytes(stream.next(Math.min(batchSize, source.count - start))));
     }
-  } finally {
-    await file.close();
-  }
+  });
 }
 
 function littleEndianBytes(values: Float32Array): Uint8Array {

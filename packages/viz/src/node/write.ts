@@ -1,5 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { extname } from 'node:path';
+import { writeFileAtomic } from '@xai/core/node';
 import { VizError } from '../errors.js';
 import { reportHtml, type ReportOptions } from '../html/report.js';
 import { toRgba } from '../image.js';
@@ -11,10 +11,9 @@ import { maskGridSvg, type MaskGridSvgOptions } from '../svg/mask-grid.js';
 import type { Grid, RawImage, RgbaImage } from '../types.js';
 import { encodePngNode, svgToPng, type RasterOptions } from './png.js';
 
-/** Writes a file, creating its folder. */
+/** Writes a file whole or not at all, creating its folder. */
 export async function writeBytes(path: string, content: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, content);
+  await writeFileAtomic(path, content);
 }
 
 /** Writes pixels (RGBA, or any `RawImage`) as a PNG file. */

@@ -1,0 +1,33 @@
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Writes a file whole or not at all: the bytes go to a temporary file beside it, are flushed to
+ * disk, and the temporary file is renamed over the target. A run killed at any point leaves the
+ * old file or the new one, never part of one (a stray `.tmp` file at worst).
+ */
+export async function withAtomicFile(path: string, write: (file: FileHandle) => Promise<void>): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const temporary = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const file = await open(temporary, 'w');
+  try {
+    try {
+      await write(file);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** `withAtomicFile` for data already in memory. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await withAtomicFile(path, async (file) => {
+    await file.writeFile(data);
+  });
+}
