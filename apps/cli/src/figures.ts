@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { deprocess, npyToFloat32, type Classifier, type RawImage, type SaliencyMap } from '@xai/core';
-import { readNpyFile } from '@xai/core/node';
+import { readNpyFile, writeFileAtomic } from '@xai/core/node';
 import type { CurveResult } from '@xai/metrics';
 import type { MaskSource } from '@xai/rise';
-import type { Curve, ReportRow } from '@xai/viz';
-import { readImage, writeCurves, writeFigure, writeMaskGrid, writeReport as writeHtmlReport } from '@xai/viz/node';
+import { escapeXml, reportHtml, type Curve, type ReportRow } from '@xai/viz';
+import { readImage, writeCurves, writeFigure, writeMaskGrid } from '@xai/viz/node';
 import type { LoadedInput } from './inputs.js';
-import type { CompareResults } from './results.js';
+import { type CompareResults, formatNumber, hasLocalisation } from './results.js';
 import { registry } from './registry.js';
 
 /** The reference notebooks' figure: the image titled with class and probability, and the overlay. */
@@ -37,7 +37,11 @@ export async function writeMaskPreview(path: string, source: MaskSource): Promis
   await writeMaskGrid(path, { data, count, height: source.height, width: source.width }, undefined);
 }
 
-/** report.html of `xai compare`: one row per image with every method's overlay and curves. */
+/**
+ * report.html of `xai compare` and `xai merge`: the notes (an empty shard, missing shards), the
+ * summary (with the pointing games when there is ground truth), then one row per image with
+ * every method's overlay and curves. Map paths are relative to `outDir`.
+ */
 export async function writeCompareReport(path: string, results: CompareResults, outDir: string): Promise<void> {
   const rows: ReportRow[] = [];
   for (const image of results.images) {
@@ -48,8 +52,15 @@ export async function writeCompareReport(path: string, results: CompareResults, 
       continue; // the source image moved since the run; the numbers are still in results.json
     }
     const methodRows = [];
-    for (const [method, result] of Object.entries(image.methods)) {
-      const array = await readNpyFile(join(outDir, result.map));
+    for (const method of results.methods) {
+      const result = image.methods[method];
+      if (!result) continue;
+      let array;
+      try {
+        array = await readNpyFile(join(outDir, result.map));
+      } catch {
+        continue; // the map is gone; its numbers are still in results.json
+      }
       const [height, width] = array.shape;
       const curve = (kind: 'insertion' | 'deletion') => ({ ...result[kind], kind, classIndex: image.classIndex, className: image.className });
       methodRows.push({
@@ -66,14 +77,56 @@ export async function writeCompareReport(path: string, results: CompareResults, 
     method,
     label: registry.label(method),
     images: results.summary[method].insertion.images,
-    insertion: results.summary[method].insertion.meanAuc,
-    deletion: results.summary[method].deletion.meanAuc,
+    insertion: results.summary[method].insertion.meanAuc ?? undefined,
+    deletion: results.summary[method].deletion.meanAuc ?? undefined,
   }));
-  await writeHtmlReport(path, {
-    title: 'xai compare',
-    subtitle: `model: ${results.model} — ${results.images.length} images`,
+  const html = await reportHtml({
+    title: results.merged ? 'xai merge' : 'xai compare',
+    subtitle: `model: ${results.model} — ${results.images.length} images${shardLine(results)}`,
     rows,
     summary,
     failures: results.failed.map((f) => ({ name: f.path, reason: f.error })),
   });
+  await writeFileAtomic(path, withSections(html, notesHtml(results.notes), localisationHtml(results)));
+}
+
+function shardLine(results: CompareResults): string {
+  if (results.merged) return ` — merged from shard${results.merged.shards.length === 1 ? '' : 's'} ${results.merged.shards.join(', ')} of ${results.merged.count}`;
+  if (results.shard && results.shard.count > 1) return ` — shard ${results.shard.index} of ${results.shard.count}`;
+  return '';
+}
+
+function notesHtml(notes: readonly string[]): string {
+  return notes.map((n) => `<p class="note" style="color:#a00;font-weight:bold">${escapeXml(n)}</p>`).join('');
+}
+
+function localisationHtml(results: CompareResults): string {
+  if (!hasLocalisation(results)) return '';
+  const rows = results.methods
+    .map((m) => {
+      const s = results.summary[m].localisation;
+      const cell = (v: number | null) => `<td class="num">${formatNumber(v, 3)}</td>`;
+      return `<tr><td>${escapeXml(registry.label(m))}</td><td class="num">${s.images}</td>${cell(s.pointingAccuracy)}${cell(s.meanEnergy)}</tr>`;
+    })
+    .join('');
+  return (
+    '<h2>Localisation against the ground truth</h2><table class="localisation"><thead><tr><th>method</th><th>images</th>' +
+    '<th>pointing game (share of hits, higher is better)</th><th>energy pointing game (higher is better)</th></tr></thead>' +
+    `<tbody>${rows}</tbody></table>`
+  );
+}
+
+/** Puts the notes under the subtitle and the localisation table after the summary table. */
+function withSections(html: string, notes: string, localisation: string): string {
+  let out = html;
+  if (notes) {
+    const at = out.indexOf('</p>', out.indexOf('<p class="subtitle">'));
+    out = at >= 0 ? out.slice(0, at + 4) + notes + out.slice(at + 4) : out.replace('<body>', `<body>${notes}`);
+  }
+  if (localisation) {
+    const summaryAt = out.indexOf('<table class="summary">');
+    const at = summaryAt >= 0 ? out.indexOf('</table>', summaryAt) : -1;
+    out = at >= 0 ? out.slice(0, at + 8) + localisation + out.slice(at + 8) : out.replace('</body>', `${localisation}</body>`);
+  }
+  return out;
 }

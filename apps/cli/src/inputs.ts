@@ -1,8 +1,11 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
+import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { npyToFloat32, preprocess, XaiError, type Classifier, type RawImage } from '@xai/core';
-import { readImage, readNpyFile } from '@xai/core/node';
+import { decodeImage, readBytes, readNpyFile } from '@xai/core/node';
+import { UsageError } from './command.js';
+import { isMaskFile } from './ground-truth.js';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif'];
 
@@ -22,19 +25,47 @@ export interface LoadedInput {
   tensor: tf.Tensor4D;
   /** The pixels at model size, for figures. */
   pixels?: RawImage;
+  /** The image file's own size, before resizing to the model. */
+  size?: { width: number; height: number };
 }
 
-/** Expands folders into their image files (sorted) and keeps files as given. */
+/**
+ * Expands folders into their image files (sorted) and keeps files as given. Ground-truth masks
+ * (`NAME.mask.png` beside `NAME.png`) are never inputs: a folder's `*.mask.*` files are skipped,
+ * and so is a listed one whose image sits beside it.
+ */
 export async function listImages(paths: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
     if (info?.isDirectory()) {
-      const names = (await readdir(path)).filter((n) => IMAGE_EXTENSIONS.includes(extname(n).toLowerCase())).sort();
+      const names = (await readdir(path)).filter((n) => IMAGE_EXTENSIONS.includes(extname(n).toLowerCase()) && !isMaskFile(n)).sort();
       out.push(...names.map((n) => join(path, n)));
-    } else out.push(path);
+    } else if (!(isMaskFile(path) && (await hasImageBeside(path)))) out.push(path);
   }
   return out;
+}
+
+/**
+ * `listImages` for a data-set run, where every problem is found before work starts: a path that
+ * does not exist, or nothing to read at all, is a usage error (exit 2) saying what is accepted.
+ */
+export async function listImagesStrictly(paths: string[], command: string): Promise<string[]> {
+  for (const path of paths) {
+    if (!(await stat(path).catch(() => undefined))) throw new UsageError(`${path} does not exist; give image files or folders of them`, command);
+  }
+  const images = await listImages(paths);
+  if (images.length === 0) {
+    const what = paths.length === 1 ? `${paths[0]} holds` : `${paths.join(', ')} hold`;
+    throw new UsageError(`${what} no images; accepted extensions: ${IMAGE_EXTENSIONS.join(', ')} (ground-truth *.mask.* files are not inputs)`, command);
+  }
+  return images;
+}
+
+async function hasImageBeside(maskPath: string): Promise<boolean> {
+  const stem = basename(maskPath).replace(/\.mask\.[^.]+$/i, '');
+  const names = await readdir(dirname(maskPath)).catch(() => [] as string[]);
+  return names.some((n) => !isMaskFile(n) && IMAGE_EXTENSIONS.includes(extname(n).toLowerCase()) && basename(n, extname(n)) === stem);
 }
 
 export function imageItems(paths: string[]): InputItem[] {
@@ -47,11 +78,19 @@ export function imageItems(paths: string[]): InputItem[] {
   });
 }
 
-export async function loadImageInput(item: InputItem, model: Classifier): Promise<LoadedInput> {
-  const image = await readImage(item.path);
+export interface LoadOptions {
+  /** Where notes about an input go (an animated image read as its first frame). */
+  onNote: (message: string) => void;
+}
+
+export async function loadImageInput(item: InputItem, model: Classifier, options: LoadOptions): Promise<LoadedInput> {
+  const bytes = await readBytes(item.path, 'Image');
+  const pages = await sharp(bytes).metadata().then((m) => m.pages ?? 1, () => 1);
+  const image = await decodeImage(bytes, item.path);
+  if (pages > 1) options.onNote(`xai: ${item.path} is animated (${pages} frames); using its first frame`);
   const tensor = preprocess(image, model.input, model.preprocessing);
   const pixels = await modelSizePixels(image, model);
-  return { item, tensor, pixels };
+  return { item, tensor, pixels, size: { width: image.width, height: image.height } };
 }
 
 /** A `.npy` of preprocessed inputs in the model's own layout, one item per batch entry. */

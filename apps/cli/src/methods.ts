@@ -1,5 +1,6 @@
 import {
   XaiError,
+  describeAccepted,
   flagName,
   parseParams,
   parseTargets,
@@ -11,8 +12,12 @@ import {
   type PreparedMethod,
   type Targets,
 } from '@xai/core';
-import { type OptionSpec, type ParsedArgs, UsageError, intOption, stringOption } from './command.js';
+import { type OptionSpec, type ParsedArgs, UsageError, intOption, parseDecimal, stringOption } from './command.js';
+import { checkBatchMemory } from './limits.js';
 import { registry } from './registry.js';
+
+/** The ids of the methods that draw RISE masks batch by batch (a mask per batch entry, besides the input). */
+const MASK_METHODS = new Set(['rise', 'rise-gaussian']);
 
 /** Flags every method command has besides the methods' own parameters. */
 const GENERAL: Record<string, OptionSpec> = {
@@ -45,6 +50,7 @@ export function paramOption(spec: ParamSpec, help = spec.help, withDefault = tru
 
 /** A method's parameters from their flags, checked by the contract; a bad value is a usage error. */
 export function paramsFromFlags(specs: readonly ParamSpec[], args: ParsedArgs, command: string): Params {
+  for (const spec of specs) checkNumberSyntax(spec, args, command);
   try {
     return parseParams(specs, Object.fromEntries(specs.map((p) => [p.name, args.values[flagName(p.name)]])), command);
   } catch (error) {
@@ -79,10 +85,16 @@ export function parseMethodList(args: ParsedArgs, flag: string, fallback: readon
   return [...new Set(ids)].map((id) => registry.get(id));
 }
 
-/** The class(es) asked for with --class; undefined when not given. */
+/**
+ * The class(es) asked for with --class; undefined when not given. A negative index (`--class -1`)
+ * stays an index, so the class rule refuses it with the model's range rather than as an unknown name.
+ */
 export function targetsArg(args: ParsedArgs): Targets | undefined {
   const raw = stringOption(args, 'class');
-  return raw === undefined ? undefined : parseTargets(raw);
+  if (raw === undefined) return undefined;
+  const negative = (t: unknown) => (typeof t === 'string' && /^-\d+$/.test(t.trim()) ? Number(t) : t);
+  const targets = parseTargets(raw);
+  return (Array.isArray(targets) ? targets.map(negative) : negative(targets)) as Targets;
 }
 
 /**
@@ -100,7 +112,9 @@ export function prepareMethods(
   const layerArg = stringOption(args, 'layer');
   const layer = layerArg?.split(',').map((s) => s.trim()).filter(Boolean);
   refuseUnusedFlags(methods, args, layer !== undefined);
+  checkBatchMemory(batchSize, batchEntry(model, methods.some((m) => MASK_METHODS.has(m.id))));
   return methods.map((method) => {
+    for (const spec of method.params) checkNumberSyntax(spec, args, method.id);
     const params = Object.fromEntries(method.params.map((p) => [p.name, args.values[flagName(p.name)]]));
     try {
       return prepareMethod(method, model, {
@@ -116,16 +130,41 @@ export function prepareMethods(
   });
 }
 
+/**
+ * One batch entry of the chosen methods' work: an input in the model's size (every batched forward
+ * pass — RISE's masked copies, Score-CAM's, the metrics' perturbed images), and a mask beside it
+ * for RISE. Float32 throughout.
+ */
+function batchEntry(model: Classifier, masks: boolean): { bytes: number; what: string } {
+  const { height, width, channels } = model.input;
+  const input = height * width * channels * 4;
+  const mask = masks ? height * width * 4 : 0;
+  return { bytes: input + mask, what: `${height}×${width}×${channels} float32 input${masks ? ` + ${height}×${width} mask` : ''}` };
+}
+
+/**
+ * Numbers on the command line are decimal (see parseDecimal): `--n 0x10` or `--n Infinity` is
+ * refused by the parameter's rule here rather than read as JavaScript would.
+ */
+function checkNumberSyntax(spec: ParamSpec, args: ParsedArgs, who: string): void {
+  if (spec.type !== 'int' && spec.type !== 'number') return;
+  const flag = flagName(spec.name);
+  const raw = args.values[flag];
+  if (typeof raw !== 'string' || raw === '' || parseDecimal(raw) !== undefined) return;
+  throw new UsageError(`--${flag} (${who}) must be ${describeAccepted(spec)}, got "${raw}"`);
+}
+
 function refuseUnusedFlags(methods: readonly MethodDescriptor[], args: ParsedArgs, layerGiven: boolean): void {
   const chosen = methods.map((m) => m.id).join(', ');
+  const none = methods.length === 0 ? 'no method is chosen (give --method)' : `none of the chosen methods (${chosen}) takes it`;
   for (const { spec, methods: takers } of registry.parameters()) {
     const flag = flagName(spec.name);
     if (args.values[flag] === undefined || methods.some((m) => m.params.some((p) => p.name === spec.name))) continue;
-    throw new UsageError(`--${flag} is a parameter of ${takers.map((m) => m.id).join(', ')}; none of the chosen methods (${chosen}) takes it`);
+    throw new UsageError(`--${flag} is a parameter of ${takers.map((m) => m.id).join(', ')}; ${none}`);
   }
   if (layerGiven && methods.every((m) => m.layers === 'none')) {
     const layered = registry.list().filter((m) => m.layers !== 'none').map((m) => m.id);
-    throw new UsageError(`--layer applies to layer methods (${layered.join(', ')}); none of the chosen methods (${chosen}) takes a layer`);
+    throw new UsageError(`--layer applies to layer methods (${layered.join(', ')}); ${none.replace(/takes it$/, 'takes a layer')}`);
   }
 }
 

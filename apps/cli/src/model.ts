@@ -6,17 +6,17 @@ import { selectBackend, XaiError, type BackendChoice, type Classifier } from '@x
 import { loadTfjsModelFile } from '@xai/core/node';
 import { loadOnnxModel } from '@xai/onnx/node';
 import { loadDemoModel } from '@xai/zoo/node';
-import { type OptionSpec, type ParsedArgs, choiceOption, stringOption } from './command.js';
+import { type OptionSpec, type ParsedArgs, UsageError, choiceOption, stringOption } from './command.js';
 
 export const MODEL_OPTIONS: Record<string, OptionSpec> = {
   model: { type: 'string', value: 'PATH', description: 'an .onnx file or a tfjs model.json (default: the bundled demo model)' },
   preprocessing: {
     type: 'string',
     value: 'PRESET',
-    description: 'input normalisation of --model: imagenet, unit ([0,1]), symmetric ([-1,1]), raw (default: the model\'s metadata, else unit)',
+    description: 'input normalisation of the model: imagenet, unit ([0,1]), symmetric ([-1,1]), raw (default: the model\'s metadata, else unit)',
   },
   backend: { type: 'string', value: 'NAME', description: 'tfjs backend: wasm, cpu, tfjs-node (default: the best available)' },
-  engine: { type: 'string', value: 'auto|tfjs|onnxruntime', description: 'who runs forward passes of an ONNX model', default: 'auto' },
+  engine: { type: 'string', value: 'auto|tfjs|onnxruntime', description: 'who runs forward passes of an ONNX model (tfjs models run on tfjs)', default: 'auto' },
 };
 
 export interface OpenedModel {
@@ -28,12 +28,16 @@ export interface OpenedModel {
 
 /** Activates a backend and loads the model named by --model (or the demo model). */
 export async function openModel(args: ParsedArgs): Promise<OpenedModel> {
-  const backend = await selectBackend({ prefer: stringOption(args, 'backend') });
   const path = stringOption(args, 'model');
   const preprocessing = stringOption(args, 'preprocessing');
   const engine = choiceOption(args, 'engine', ['auto', 'tfjs', 'onnxruntime'] as const, 'auto');
-  if (!path) return { model: await loadDemoModel(), source: 'demo model (@xai/zoo)', backend };
-  const kind = extname(path).toLowerCase();
+  const kind = path ? extname(path).toLowerCase() : undefined;
+  if (engine === 'onnxruntime' && kind !== '.onnx') {
+    const what = path ? `--model ${path} is not an .onnx file` : 'without --model the demo model (a tfjs model) is used';
+    throw new UsageError(`--engine onnxruntime runs ONNX models only; ${what}`);
+  }
+  const backend = await selectBackend({ prefer: stringOption(args, 'backend') });
+  if (!path) return { model: await loadDemoModel({ preprocessing }), source: 'demo model (@xai/zoo)', backend };
   if (kind === '.onnx') {
     return { model: await loadOnnxModel(path, { preprocessing, engine }), source: path, backend };
   }

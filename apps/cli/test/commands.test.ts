@@ -139,7 +139,7 @@ describe('xai commands', () => {
     const whole = scratchDir();
     const args = [...onnx, '--methods', 'rise,abs-cam-init', '--n', '32', '--step', '512', '--quiet'];
     const run = await xai('compare', images, ...args, '--out', whole);
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(1); // e.png is not an image: a failed input, the others' results still written
     expect(run.stdout).toMatch(/rise\s+4\s+\d\.\d{4}\s+\d\.\d{4}/);
     expect(run.stderr).toMatch(/e\.png/);
     const results = JSON.parse(readFileSync(join(whole, 'results.json'), 'utf8'));
@@ -151,11 +151,15 @@ describe('xai commands', () => {
 
     // A rerun finds everything done and rewrites identical numbers.
     const again = await xai('compare', images, ...args, '--out', whole);
-    expect(again.code).toBe(0);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/reusing 8 of 10 results .*computing 2 not done yet/);
     expect(JSON.parse(readFileSync(join(whole, 'results.json'), 'utf8')).summary).toEqual(results.summary);
 
     const shards = [scratchDir(), scratchDir()];
-    for (const [i, dir] of shards.entries()) expect((await xai('compare', images, ...args, '--shard', `${i + 1}/2`, '--out', dir)).code).toBe(0);
+    for (const [i, dir] of shards.entries()) {
+      const code = (await xai('compare', images, ...args, '--shard', `${i + 1}/2`, '--out', dir)).code;
+      expect(code).toBe(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).failed.length ? 1 : 0);
+    }
     const counts = shards.map((d) => JSON.parse(readFileSync(join(d, 'results.json'), 'utf8')).images.length);
     expect(counts[0] + counts[1]).toBe(4);
     const merged = scratchDir();

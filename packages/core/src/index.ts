@@ -16,5 +16,6 @@ export { loadTfjsClassifier, classifierFromArtifacts, urlSource, filesSource, ty
 export {
   UnknownLayerError, unknownLayer, layerHandle, requireFeatureMap, defaultFeatureLayer, defaultFeatureLayerOrNone, closestNames, editDistance,
 } from './models/layer-search.js';
+export { classifierOutputClasses, formatDims, inFixedBatches, CLASSIFIER_OUTPUT, type OutputDims, type OutputWhere } from './models/contract.js';
 export * from './methods/index.js';
 export { ensureGradients } from './backend/register-gradients.js';

@@ -25,7 +25,20 @@ const WEIGHTS = {
  * A hand-written TF graph (as tfjs-converter stores it): x → conv → relu ("block/relu") →
  * conv → add with the relu (skip) → mean over H, W → matmul → logits.
  */
-function graphArtifacts(): tf.io.ModelArtifacts {
+interface GraphVariant {
+  /** The input's batch axis: '-1' (dynamic) or a fixed size. */
+  batch?: string;
+  /** The node given as the output, and the shape its signature declares. */
+  output?: string;
+  outputDims?: string[];
+}
+
+function graphArtifacts(variant: GraphVariant = {}): tf.io.ModelArtifacts {
+  const batch = variant.batch ?? '-1';
+  const output = variant.output ?? 'logits';
+  const outputDims = variant.outputDims ?? ['-1', '3'];
+  // "head/score": one number per image (the logits · w, squeezed to [batch]).
+  const weights: Record<string, number[]> = output === 'head/score' ? { ...WEIGHTS, 'head/to_one': [3, 1] } : WEIGHTS;
   const conv = (name: string, input: string, filter: string) => ({
     name,
     op: 'Conv2D',
@@ -33,8 +46,8 @@ function graphArtifacts(): tf.io.ModelArtifacts {
     attr: { T: float, strides: { list: { i: ['1', '1', '1', '1'] } }, dilations: { list: { i: ['1', '1', '1', '1'] } }, padding: { s: b64('SAME') }, data_format: { s: b64('NHWC') } },
   });
   const node = [
-    { name: 'x', op: 'Placeholder', attr: { dtype: float, shape: { shape: { dim: [{ size: '-1' }, { size: '6' }, { size: '6' }, { size: '3' }] } } } },
-    ...Object.keys(WEIGHTS).map((name) => ({
+    { name: 'x', op: 'Placeholder', attr: { dtype: float, shape: { shape: { dim: [{ size: batch }, { size: '6' }, { size: '6' }, { size: '3' }] } } } },
+    ...Object.keys(weights).map((name) => ({
       name,
       op: 'Const',
       attr: { dtype: name === 'head/axes' ? { type: 'DT_INT32' } : float, value: { tensor: { dtype: 'DT_FLOAT' } } },
@@ -45,13 +58,19 @@ function graphArtifacts(): tf.io.ModelArtifacts {
     { name: 'block/add', op: 'AddV2', input: ['block/relu', 'block/conv2'], attr: { T: float } },
     { name: 'head/mean', op: 'Mean', input: ['block/add', 'head/axes'], attr: { T: float, keep_dims: { b: false } } },
     { name: 'logits', op: 'MatMul', input: ['head/mean', 'head/dense'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
+    ...(output === 'head/score'
+      ? [
+          { name: 'head/one', op: 'MatMul', input: ['logits', 'head/to_one'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
+          { name: 'head/score', op: 'Squeeze', input: ['head/one'], attr: { T: float, squeeze_dims: { list: { i: ['1'] } } } },
+        ]
+      : []),
   ];
-  const specs: tf.io.WeightsManifestEntry[] = Object.entries(WEIGHTS).map(([name, shape]) => ({
+  const specs: tf.io.WeightsManifestEntry[] = Object.entries(weights).map(([name, shape]) => ({
     name,
     shape,
     dtype: name === 'head/axes' ? 'int32' : 'float32',
   }));
-  const data = Object.entries(WEIGHTS).map(([name, shape], i) =>
+  const data = Object.entries(weights).map(([name, shape], i) =>
     name === 'head/axes' ? Int32Array.from([1, 2]) : seeded(shape, 20 + i),
   );
   const bytes = new Uint8Array(data.reduce((n, d) => n + d.byteLength, 0));
@@ -66,8 +85,8 @@ function graphArtifacts(): tf.io.ModelArtifacts {
     weightSpecs: specs,
     weightData: bytes.buffer,
     signature: {
-      inputs: { x: { name: 'x:0', dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '-1' }, { size: '6' }, { size: '6' }, { size: '3' }] } } },
-      outputs: { logits: { name: 'logits:0', dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '-1' }, { size: '3' }] } } },
+      inputs: { x: { name: 'x:0', dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: batch }, { size: '6' }, { size: '6' }, { size: '3' }] } } },
+      outputs: { [output]: { name: `${output}:0`, dtype: 'DT_FLOAT', tensorShape: { dim: outputDims.map((size) => ({ size })) } } },
     },
   } as unknown as tf.io.ModelArtifacts;
 }
@@ -173,3 +192,61 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
   });
 }
+
+describe('GraphClassifier: the output contract and fixed batch sizes', () => {
+  beforeAll(() => useBackend('wasm'));
+  const load = async (variant: GraphVariant) => {
+    const artifacts = graphArtifacts(variant);
+    return new GraphClassifier(await loadGraphModel({ load: async () => artifacts }), { preprocessing: 'unit', source: 'graph/model.json' });
+  };
+
+  it('refuses a per-pixel output, naming the output, the shape measured and what is accepted', async () => {
+    // tfjs-converter knows no output shapes (only a node's own "shape" attribute): one run on a zero image measures it.
+    await expect(load({ output: 'block/add', outputDims: ['-1', '6', '6', '4'] })).rejects.toThrow(
+      '"graph/model.json": the output "block/add" has shape [1, 6, 6, 4]; ' +
+        "a classifier's output must be [batch, classes], or [batch, classes, 1, 1] (axes of size 1 after the batch are dropped). " +
+        "This looks like a per-pixel or per-box output (segmentation, detection), not an image classifier's",
+    );
+    await expect(load({ batch: '2', output: 'block/add' })).rejects.toThrow(/"block\/add" has shape \[2, 6, 6, 4\]; a classifier's output must be/);
+    await expect(load({ output: 'head/score', outputDims: ['-1'] })).rejects.toThrow(
+      '"graph/model.json": the output "head/score" has shape [1]; ' +
+        "a classifier's output must be [batch, classes], or [batch, classes, 1, 1] (axes of size 1 after the batch are dropped). " +
+        'This is one value per image, not one logit per class',
+    );
+  });
+
+  it.each(['1', '2'])('a graph with a fixed batch of %s runs any batch in batches of that size', async (size) => {
+    const dynamic = await load({});
+    const fixed = await load({ batch: size });
+    expect(fixed.fixedBatch).toBe(Number(size));
+    expect(fixed.engine).toBe(`tfjs:wasm (fixed batch ${size})`);
+    expect(dynamic.engine).toBe('tfjs:wasm');
+    expect(fixed.numClasses).toBe(3);
+    const batch = tf.randomNormal([5, 6, 6, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const image = tf.slice(batch, [1, 0, 0, 0], [1, 6, 6, 3]) as tf.Tensor4D;
+    // The graph itself refuses this batch (what predict hit before); the dynamic graph is the reference.
+    expect(() => tf.tidy(() => fixed.model.execute(batch, 'logits'))).toThrow(new RegExp(`must be \\[${size},6,6,3\\], but was \\[5,6,6,3\\]`));
+    const before = tf.memory().numTensors;
+    const [a, b] = [await fixed.predict(batch), await dynamic.predict(batch)];
+    expect(a.shape).toEqual([5, 3]);
+    expect(maxRelativeDiff(await a.data(), await b.data())).toBeLessThan(1e-6);
+    const relu = fixed.resolveLayer('block/relu');
+    expect(relu.shape).toEqual([6, 6, 4]);
+    const g = await fixed.activationsAndGradient(image, relu, 2);
+    const h = await dynamic.activationsAndGradient(image, dynamic.resolveLayer('block/relu'), 2);
+    expect(g.activations.shape).toEqual([1, 6, 6, 4]);
+    expect(g.gradient.shape).toEqual([1, 6, 6, 4]);
+    expect(g.logits.shape).toEqual([1, 3]);
+    expect(maxRelativeDiff(await g.gradient.data(), await h.gradient.data())).toBeLessThan(1e-5);
+    expect(maxRelativeDiff(await g.logits.data(), await h.logits.data())).toBeLessThan(1e-6);
+    const ablated = withChannelsZeroed(g.activations, [[0], [], [1, 2]]);
+    const [c, d] = [await fixed.forwardFrom(image, relu, ablated), await dynamic.forwardFrom(image, dynamic.resolveLayer('block/relu'), ablated)];
+    expect(c.shape).toEqual([3, 3]);
+    expect(maxRelativeDiff(await c.data(), await d.data())).toBeLessThan(1e-5);
+    tf.dispose([a, b, g.activations, g.gradient, g.logits, h.activations, h.gradient, h.logits, ablated, c, d]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([batch, image]);
+    fixed.dispose();
+    dynamic.dispose();
+  });
+});

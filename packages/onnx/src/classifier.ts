@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  XaiError, defaultFeatureLayerOrNone, layerHandle, listForMessage, resolvePreprocessing, unknownLayer,
+  XaiError, classifierOutputClasses, defaultFeatureLayerOrNone, inFixedBatches, layerHandle, listForMessage, resolvePreprocessing, unknownLayer,
   type Classifier, type InputSpec, type LayerGradient, type LayerHandle, type LayerInfo, type Preprocessing,
 } from '@xai/core';
 import { OnnxGraph } from './graph.js';
@@ -43,7 +43,7 @@ export interface OnnxSource {
 }
 
 interface ValueRecord {
-  /** ONNX (logical) shape at batch 1. */
+  /** ONNX (logical) shape at the batch unit (1, or the model's fixed batch). */
   shape: number[];
   nhwc: boolean;
   host: boolean;
@@ -66,26 +66,39 @@ export class OnnxClassifier implements Classifier {
   /** ONNX names of the image input and the logits output. */
   readonly inputName: string;
   readonly outputName: string;
+  /**
+   * The batch size the model was exported with, when its input's first axis is a number (as
+   * `torch.onnx.export` writes without `dynamic_axes`); undefined when the batch is dynamic.
+   * Every forward pass then runs batches of exactly this size: larger batches are split, the
+   * last one padded with zeros whose rows are dropped.
+   */
+  readonly fixedBatch?: number;
   private readonly graph: OnnxGraph;
   private ort?: OrtRunner;
   private records?: Map<string, ValueRecord>;
   private modules?: Map<string, string[]>;
   private disposed = false;
 
-  private constructor(graph: OnnxGraph, input: InputSpec, options: OnnxModelOptions) {
+  private constructor(graph: OnnxGraph, input: InputSpec, options: OnnxModelOptions, name: string) {
     this.graph = graph;
     this.input = input;
     this.inputName = graph.input.name;
     this.outputName = graph.outputs[0].name;
     this.preprocessing = resolvePreprocessing(options.preprocessing);
-    const declaredClasses = graph.outputs[0].dims?.[1];
-    if (typeof declaredClasses === 'number' && declaredClasses > 0 && graph.outputs[0].dims?.length === 2) this.classes = declaredClasses;
-    if (options.classNames) {
-      if (options.classNames.length !== this.numClasses) {
-        throw new XaiError(`classNames has ${options.classNames.length} names but the model has ${this.numClasses} classes`);
+    const batch = graph.input.dims?.[0];
+    if (typeof batch === 'number' && batch > 0) {
+      // The shape pass and every forward pass run whole fixed batches.
+      if (batch * input.height * input.width * input.channels > MAX_INPUT_VALUES) {
+        throw new XaiError(
+          `${name}: the input "${this.inputName}" has a fixed batch of ${batch}; ${batch} images of ${input.height}×${input.width}×${input.channels} are more than supported (${MAX_INPUT_VALUES} values per run)`,
+        );
       }
-      this.classNames = [...options.classNames];
+      this.fixedBatch = batch;
     }
+    // The declared output first (before anything runs); dynamic axes are measured by the shape pass.
+    const declared = graph.outputs[0].dims;
+    if (declared) this.classes = classifierOutputClasses(declared, { model: name, output: this.outputName, batch: this.fixedBatch });
+    if (options.classNames) this.classNames = [...options.classNames];
   }
 
   /** Builds the classifier from model bytes (see `loadOnnxModel`). */
@@ -101,11 +114,16 @@ export class OnnxClassifier implements Classifier {
     let classifier: OnnxClassifier | undefined;
     try {
       const input = inputSpec(graph, options.inputSize, source.name);
-      classifier = new OnnxClassifier(graph, input, options);
+      classifier = new OnnxClassifier(graph, input, options, source.name);
       // Folding runs the graph twice; above 1024×1024 shape arithmetic just stays on the host.
-      if (graph.nodes.some((n) => n.op === 'Shape') && input.height * input.width <= FOLD_MAX_PIXELS) foldShapeChains(graph, (b) => classifier!.zerosInput(b));
+      if (graph.nodes.some((n) => n.op === 'Shape') && input.height * input.width <= FOLD_MAX_PIXELS) {
+        // With a fixed batch, every Shape entry is a constant: one batch size, seen twice.
+        const batches = classifier.fixedBatch ? [classifier.fixedBatch, classifier.fixedBatch] : [1, 2];
+        foldShapeChains(graph, (b) => classifier!.zerosInput(b), batches as [number, number]);
+      }
       // Measured now, so the tensors a first run caches belong to loading, not to a later call.
       classifier.layers();
+      classifier.checkOutput(source.name, options.classNames);
       if (options.engine === 'onnxruntime' || options.engine === 'auto' || options.engine === undefined) {
         const found = await createOrtRunner(source.ortModel ?? source.bytes, classifier.inputName, classifier.outputName, {
           threads: options.threads,
@@ -127,14 +145,16 @@ export class OnnxClassifier implements Classifier {
     }
   }
 
-  /** Logits per image (from the declared output, or from one forward pass when it is dynamic). */
+  /** Logits per image: K of the output [batch, K] (extra axes of size 1 dropped), checked at load. */
   get numClasses(): number {
     this.classes ??= this.shapeOf(this.outputName).slice(1).reduce((a, b) => a * b, 1);
     return this.classes;
   }
 
+  /** Who runs `predict`, and the fixed batch size it runs in, if any (`onnxruntime-node (fixed batch 1)`). */
   get engine(): string {
-    return this.ort ? this.ort.engine : `tfjs:${tf.getBackend()}`;
+    const engine = this.ort ? this.ort.engine : `tfjs:${tf.getBackend()}`;
+    return this.fixedBatch ? `${engine} (fixed batch ${this.fixedBatch})` : engine;
   }
 
   /** Logits `[B, numClasses]` for a preprocessed NHWC batch. */
@@ -144,8 +164,7 @@ export class OnnxClassifier implements Classifier {
       const chw = this.input.layout === 'NCHW' ? tf.transpose(batch, TO_NCHW) : batch;
       const data = (await chw.data()) as Float32Array;
       if (chw !== batch) chw.dispose();
-      const out = await this.ort.run(data, this.modelShape(batch.shape[0]));
-      return tf.tensor2d(out.data, [batch.shape[0], out.data.length / batch.shape[0]]);
+      return tf.tensor2d(await this.runOrt(this.ort, data, batch.shape[0]), [batch.shape[0], this.numClasses]);
     }
     return this.predictTfjs(batch);
   }
@@ -153,13 +172,73 @@ export class OnnxClassifier implements Classifier {
   /** The forward pass on the tfjs graph (what `predict` does without onnxruntime). */
   predictTfjs(batch: tf.Tensor4D): tf.Tensor2D {
     this.checkBatch(batch, 'predict');
-    const out = this.graph.run(this.inputValue(batch), { eager: true, plan: 'fast' }).get(this.outputName)!;
-    return tf.tidy(() => {
-      const t = out.kind === 'host' ? tf.tensor(out.h.data, out.h.shape) : out.nhwc ? tf.transpose(out.t, TO_NCHW) : out.t;
-      const logits = tf.reshape(t, [batch.shape[0], -1]) as tf.Tensor2D;
-      if (out.kind === 'tensor' && out.t !== batch) out.t.dispose();
-      return logits;
+    return this.inBatchUnits(batch, (x) => {
+      const out = this.graph.run(this.inputValue(x as tf.Tensor4D), { eager: true, plan: 'fast' }).get(this.outputName)!;
+      return tf.tidy(() => {
+        const t = out.kind === 'host' ? tf.tensor(out.h.data, out.h.shape) : out.nhwc ? tf.transpose(out.t, TO_NCHW) : out.t;
+        const logits = this.toLogits(t, x.shape[0]);
+        if (out.kind === 'tensor' && out.t !== x) out.t.dispose();
+        return logits;
+      });
     });
+  }
+
+  /**
+   * onnxruntime on `rows` images of NCHW (or NHWC) `data`: in one run, or with a fixed batch in
+   * runs of that size (the last padded with zeros). Returns the logits, row after row.
+   */
+  private async runOrt(ort: OrtRunner, data: Float32Array, rows: number): Promise<Float32Array> {
+    const k = this.numClasses;
+    const logits = new Float32Array(rows * k);
+    if (rows === 0) return logits;
+    const unit = this.fixedBatch ?? rows;
+    const perImage = data.length / rows;
+    for (let start = 0; start < rows; start += unit) {
+      const n = Math.min(unit, rows - start);
+      let feed = data.subarray(start * perImage, (start + n) * perImage);
+      if (n < unit) {
+        const padded = new Float32Array(unit * perImage);
+        padded.set(feed);
+        feed = padded;
+      }
+      const out = await ort.run(feed, this.modelShape(unit));
+      if (out.data.length !== unit * k) {
+        throw new XaiError(
+          `onnxruntime returned "${this.outputName}" as [${out.dims.join(', ')}] for a batch of ${unit}; the model was loaded as giving [${unit}, ${k}]`,
+        );
+      }
+      logits.set(out.data.subarray(0, n * k), start * k);
+    }
+    return logits;
+  }
+
+  /** Runs `run` on `x` at once, or, with a fixed batch, on batches of that size (see `fixedBatch`). */
+  private inBatchUnits<T extends tf.Tensor>(x: tf.Tensor, run: (batch: tf.Tensor) => T): T {
+    return this.fixedBatch ? inFixedBatches(x, this.fixedBatch, run) : run(x);
+  }
+
+  /** The model's output (ONNX layout) as logits `[rows, numClasses]`. */
+  private toLogits(t: tf.Tensor, rows: number): tf.Tensor2D {
+    return tf.reshape(t, [rows, this.numClasses]) as tf.Tensor2D;
+  }
+
+  /**
+   * The output contract, on the shape pass: the output is `[batch, K]` (axes of size 1 after the
+   * batch dropped), else the model is refused with the shape seen and what is accepted.
+   */
+  private checkOutput(name: string, classNames: readonly string[] | undefined): void {
+    const record = this.shapes().get(this.outputName);
+    if (!record) throw new XaiError(`${name}: the output "${this.outputName}" was not computed by the shape pass`);
+    if (record.host) throw new XaiError(`${name}: the output "${this.outputName}" is a constant (it does not depend on the input image)`);
+    this.classes = classifierOutputClasses(record.shape, { model: name, output: this.outputName, batch: this.batchUnit })!;
+    if (classNames && classNames.length !== this.classes) {
+      throw new XaiError(`classNames has ${classNames.length} names but the model has ${this.classes} classes`);
+    }
+  }
+
+  /** The batch size the tfjs graph and the shape pass run at when one image is given: 1, or the fixed batch. */
+  private get batchUnit(): number {
+    return this.fixedBatch ?? 1;
   }
 
   layers(): LayerInfo[] {
@@ -193,10 +272,19 @@ export class OnnxClassifier implements Classifier {
     }
     const target = layer.output;
     const record = this.record(layer);
+    // At the batch unit (a fixed batch above 1 runs the image tiled; row 0 is the answer).
     const physical = record.nhwc ? TO_NHWC.map((a) => record.shape[a]) : record.shape;
     let activations: tf.Tensor | undefined;
     let logits: tf.Tensor2D | undefined;
-    const inputValue = this.inputValue(image);
+    const unit = this.batchUnit;
+    const tiled = unit > 1 ? (tf.tile(image, [unit, 1, 1, 1]) as tf.Tensor4D) : image;
+    const inputValue = this.inputValue(tiled);
+    const firstRow = (t: tf.Tensor): tf.Tensor => {
+      if (unit === 1) return t;
+      const row = tf.slice(t, t.shape.map(() => 0), [1, ...t.shape.slice(1)]);
+      t.dispose();
+      return row;
+    };
     const f = (z: tf.Tensor): tf.Scalar => {
       const out = this.graph.run(inputValue, {
         fetch: [this.outputName],
@@ -208,7 +296,7 @@ export class OnnxClassifier implements Classifier {
       });
       const v = out.get(this.outputName)!;
       if (v.kind !== 'tensor') throw new XaiError('the model output is a constant');
-      const l = tf.reshape(v.nhwc ? tf.transpose(v.t, TO_NCHW) : v.t, [1, -1]) as tf.Tensor2D;
+      const l = tf.slice(this.toLogits(v.nhwc ? tf.transpose(v.t, TO_NCHW) : v.t, unit), [0, 0], [1, this.numClasses]);
       logits = tf.keep(l.clone());
       return tf.sum(tf.slice(l, [0, classIndex], [1, 1]));
     };
@@ -220,8 +308,12 @@ export class OnnxClassifier implements Classifier {
       logits?.dispose();
       if (error instanceof XaiError) throw error;
       throw new XaiError(`the gradient at "${layer.name}" could not be computed on ${tf.getBackend()}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      if (tiled !== image) tiled.dispose();
     }
     if (!activations || !logits) throw new XaiError(`"${layer.name}" was not computed in the forward pass`);
+    activations = firstRow(activations);
+    gradient = firstRow(gradient);
     const toNhwc = (t: tf.Tensor): tf.Tensor4D => {
       if (record.nhwc) return t as tf.Tensor4D;
       const out = tf.tidy(() => (t.rank === 4 ? tf.transpose(t, TO_NHWC) : tf.reshape(t, [1, 1, 1, -1])) as tf.Tensor4D);
@@ -234,23 +326,32 @@ export class OnnxClassifier implements Classifier {
   async forwardFrom(image: tf.Tensor4D, layer: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D> {
     this.checkBatch(image, 'forwardFrom');
     const record = this.record(layer);
-    const batch = activations.shape[0];
-    const run = (x: tf.Tensor4D) => {
-      const replacement: Value = { kind: 'tensor', t: record.nhwc ? activations : tf.transpose(activations, TO_NCHW), nhwc: record.nhwc };
+    const run = (x: tf.Tensor4D, given: tf.Tensor) => {
+      const replacement: Value = { kind: 'tensor', t: record.nhwc ? given : tf.transpose(given, TO_NCHW), nhwc: record.nhwc };
       // Only the nodes after the layer (and those that bypass it) run.
       const out = this.graph.run(this.inputValue(x), { fetch: [this.outputName], given: new Map([[layer.output, replacement]]) }).get(this.outputName)!;
       if (out.kind !== 'tensor') throw new XaiError('the model output is a constant');
-      return tf.reshape(out.nhwc ? tf.transpose(out.t, TO_NCHW) : out.t, [batch, -1]) as tf.Tensor2D;
+      return this.toLogits(out.nhwc ? tf.transpose(out.t, TO_NCHW) : out.t, given.shape[0]);
     };
+    if (this.fixedBatch) {
+      // Batches of exactly the fixed size, each with the image repeated as often.
+      const unit = this.fixedBatch;
+      if (image.shape[0] !== 1) throw new XaiError(`forwardFrom takes one image [1, H, W, C], got a batch of ${image.shape[0]}`);
+      return tf.tidy(() => {
+        const tiled = unit > 1 ? (tf.tile(image, [unit, 1, 1, 1]) as tf.Tensor4D) : image;
+        return inFixedBatches(activations, unit, (chunk) => run(tiled, chunk));
+      });
+    }
+    const batch = activations.shape[0];
     return tf.tidy(() => {
       try {
         // Nodes that bypass the layer run at batch 1; what follows broadcasts over the batch.
-        const logits = run(image);
+        const logits = run(image, activations);
         if (logits.shape[0] === batch) return logits;
       } catch {
         // a node after the layer that cannot broadcast a batch of 1 (a concatenation, a fixed reshape)
       }
-      return run(tf.tile(image, [batch, 1, 1, 1]));
+      return run(tf.tile(image, [batch, 1, 1, 1]), activations);
     });
   }
 
@@ -301,7 +402,7 @@ export class OnnxClassifier implements Classifier {
     const records = new Map<string, ValueRecord>();
     const order = new Map<string, { order: number; op: string }>();
     this.graph.nodes.forEach((n, i) => n.outputs.forEach((o) => o && order.set(o, { order: i, op: n.op })));
-    const input = this.zerosInput(1);
+    const input = this.zerosInput(this.batchUnit);
     try {
       tf.tidy(() => {
         this.graph.run(input, {

@@ -7,16 +7,17 @@ import { FOLDABLE_OPS, OPS } from './ops/registry.js';
 
 /**
  * Folds shape arithmetic (Shape → Gather → Unsqueeze → Concat → Reshape, as torch exports
- * `x.view(x.size(0), …)`) at load. The graph runs on a batch of 1 and of 2; a Shape entry that
+ * `x.view(x.size(0), …)`) at load. The graph runs on a batch of 1 and of 2 (a model with a fixed
+ * batch runs at that batch, twice: all its shapes are constants); a Shape entry that
  * differs between the two depends on the batch and is unknown (NaN), every other is a constant.
  * The shape nodes are then evaluated on those partly known values (NaN propagates): fully known
  * results become constants, and a Reshape target with one unknown entry gets −1 there. Whatever
  * cannot be folded keeps running on the host at run time, which is always correct.
  */
-export function foldShapeChains(graph: OnnxGraph, zerosInput: (batch: number) => Value): void {
+export function foldShapeChains(graph: OnnxGraph, zerosInput: (batch: number) => Value, batches: readonly [number, number] = [1, 2]): void {
   const shapeOutputs = new Set(graph.nodes.filter((n) => n.op === 'Shape').flatMap((n) => n.outputs));
   const shapes = [new Map<string, number[]>(), new Map<string, number[]>()];
-  const observed = [1, 2].map((batch, run) => {
+  const observed = batches.map((batch, run) => {
     const seen = new Map<string, HostTensor>();
     const input = zerosInput(batch);
     try {

@@ -1,25 +1,62 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { deletion, insertion } from '@xai/metrics';
+import { DEFAULT_SUBSTRATES, deletion, describeSubstrate, energyPointingGame, insertion, pointingGame, type ObjectMask } from '@xai/metrics';
 import { type Command, type OptionSpec, UsageError, intOption, stringOption } from '../command.js';
-import { runPrepared, type PreparedMethod } from '@xai/core';
-import { writeNpyFile, writeFileAtomic } from '@xai/core/node';
+import { runPrepared, XaiError, type PreparedMethod, type SaliencyMap } from '@xai/core';
+import { removeStaleTemporaries, writeNpyFile, writeFileAtomic } from '@xai/core/node';
 import { writeCompareReport } from '../figures.js';
-import { imageItems, listImages, loadImageInput, type InputItem } from '../inputs.js';
+import { findGroundTruth, groundTruthDigest, groundTruthRecord, locates, objectMask, type GroundTruthFiles } from '../ground-truth.js';
+import { imageItems, listImagesStrictly, loadImageInput, type InputItem } from '../inputs.js';
+import {
+  describeDifferences,
+  keyDifferences,
+  methodKey,
+  methodKeyDifferences,
+  modelFiles,
+  runKey,
+  sha256File,
+  sha256Files,
+  type ItemKey,
+  type KeyDifference,
+  type MethodKey,
+  type MetricProtocolKey,
+  type SettingsKey,
+} from '../keys.js';
 import { methodList, methodOptions, parseMethodList, prepareMethods } from '../methods.js';
 import { registry } from '../registry.js';
 import { MODEL_OPTIONS, openModel } from '../model.js';
 import { predictTop } from '../prediction.js';
 import { progressReporter } from '../progress.js';
 import { reportFailure } from '../report.js';
-import { type CompareResults, type ImageResult, shardOf, sortImages, summarize, summaryTable } from '../results.js';
+import {
+  type CompareResults,
+  type ImageResult,
+  type Localisation,
+  type MethodResult,
+  type ShardInfo,
+  shardOf,
+  sortFailures,
+  sortImages,
+  summarize,
+  summaryTable,
+} from '../results.js';
+
+/** The pointing game counts a hit only on the object itself. */
+const POINTING_TOLERANCE = 0;
 
 export const compare: Command = {
   name: 'compare',
-  summary: 'Every method on every image, scored by Insertion and Deletion: a table, report.html and results.json.',
+  summary: 'Every method on every image, scored by Insertion and Deletion (and the pointing games where ground truth sits beside the images): a table, report.html and results.json.',
   get usage() {
-    return `xai compare <dir|images…> [--model PATH] [--methods LIST|all] [--out DIR] [--shard I/N]\n\nMethods:\n${methodList()}`;
+    return (
+      `xai compare <dir|images…> [--model PATH] [--methods LIST|all] [--out DIR] [--shard I/N] [--no-recompute]\n\n` +
+      `A rerun into the same --out reuses every result whose key (model file, preprocessing, engine, method parameters and\n` +
+      `layers, metric protocol, image file) matches and recomputes the rest. NAME.mask.png and NAME.json (with a bbox)\n` +
+      `beside NAME.png are its ground truth, never inputs. Exit codes: 0 done, 1 some input failed (all results still\n` +
+      `written), 2 bad usage (nothing done).\n\nMethods:\n${methodList()}`
+    );
   },
   minPositionals: 1,
   get options(): Record<string, OptionSpec> {
@@ -29,6 +66,7 @@ export const compare: Command = {
       out: { type: 'string', short: 'o', value: 'DIR', description: 'output folder (a rerun resumes in it)', default: 'xai-compare' },
       step: { type: 'string', value: 'N', description: 'pixels changed per metric step (default: the input width)' },
       shard: { type: 'string', value: 'I/N', description: 'run only the I-th of N disjoint slices of the inputs (1-based)' },
+      'no-recompute': { type: 'boolean', description: 'refuse (exit 2) rather than recompute results in --out made with other settings' },
       ...methodOptions(),
     };
   },
@@ -38,59 +76,133 @@ export const compare: Command = {
     const outDir = stringOption(args, 'out') ?? 'xai-compare';
     const shard = parseShard(stringOption(args, 'shard'));
     const step = args.values.step === undefined ? undefined : intOption(args, 'step', 1);
+    const noRecompute = Boolean(args.values['no-recompute']);
     if (args.values.class !== undefined) throw new UsageError('compare explains each image\'s top class, the one the metrics track; --class does not apply', 'compare');
-    const all = imageItems(await listImages(args.positionals));
-    const items = shard ? all.filter((item) => shardOf(resolve(item.path), shard.count) === shard.index) : all;
-    const { model, source } = await openModel(args);
-    let prepared: PreparedMethod[];
+    const all = imageItems(await listImagesStrictly(args.positionals, 'compare'));
+    const resolved = all.map((item) => resolve(item.path));
+    const items = shard ? all.filter((_, i) => shardOf(resolved[i], shard.count) === shard.index) : all;
+    const shardInfo: ShardInfo = { index: (shard?.index ?? 0) + 1, count: shard?.count ?? 1 };
+
+    const { model, source, backend } = await openModel(args);
+    const progress = progressReporter(context.stderr, { quiet: Boolean(args.values.quiet) });
+    const images: ImageResult[] = [];
+    const failed: CompareResults['failed'] = [];
+    const timings = await readTimings(outDir);
+    const newTimings: Timings = { images: {} };
+    const notes: string[] = [];
+    let setup: Setup;
     try {
-      prepared = prepareMethods(chosen, model, args, () => 'top');
+      setup = await setUp(chosen, model, backend.backend, args, step, items, outDir);
     } catch (error) {
       model.dispose();
       throw error;
     }
-    const settings = Object.fromEntries(prepared.map((p) => [p.method.id, { ...p.params, ...(p.layers.length ? { layer: p.layers.map((l) => l.name).join(',') } : {}) }]));
-    const progress = progressReporter(context.stderr, { quiet: Boolean(args.values.quiet) });
-    await mkdir(join(outDir, 'items'), { recursive: true });
-    const failed: CompareResults['failed'] = [];
+    const { prepared, settings, protocol, settingsKey, plans } = setup;
     try {
-      for (const [n, item] of items.entries()) {
-        const file = join(outDir, 'items', `${item.stem}.json`);
-        const previous = await readIfDone(file, methods);
-        if (previous) continue;
-        if (!args.values.quiet) context.stderr.write(`[${n + 1}/${items.length}] ${item.path}\n`);
+      announcePlan(plans, outDir, noRecompute, context.stderr);
+      await sweepOutput(outDir);
+      if (items.length === 0) {
+        const note = `shard ${shardInfo.index}/${shardInfo.count} holds none of the ${all.length} input${all.length === 1 ? '' : 's'} (more shards than images); its results are empty`;
+        notes.push(note);
+        context.stderr.write(`xai: ${note}\n`);
+      }
+      const run: CompareRun = { prepared, step: protocol.step, outDir, model, signal: context.signal, progress, onNote: (m) => context.stderr.write(`${m}\n`) };
+      const working = plans.filter((p) => p.methods.some((m) => m.action !== 'reuse'));
+      let position = 0;
+      for (const plan of plans) {
+        const seconds: Record<string, number> = {};
         try {
-          const result = await compareOne(item, { prepared, step, outDir, model, signal: context.signal, progress, batchSize: prepared[0]?.batchSize ?? 32 });
-          await writeFileAtomic(file, JSON.stringify(result) + '\n');
+          if (plan.methods.some((m) => m.action !== 'reuse') && !args.values.quiet) {
+            context.stderr.write(`[${++position}/${working.length}] ${plan.item.path}\n`);
+          }
+          const result = await compareOne(plan, run, seconds);
+          await writeIfChanged(itemFile(outDir, plan.item), itemJson(result));
+          images.push(result);
         } catch (error) {
           progress.done();
           if ((error as Error).name === 'AbortError') throw error;
-          failed.push({ path: item.path, error: (error as Error).message });
-          reportFailure(context, item.path, error);
+          failed.push({ path: plan.item.path, error: (error as Error).message });
+          reportFailure(context, plan.item.path, error);
         }
+        const kept = { ...timings.images[plan.item.stem], ...seconds };
+        const ordered = Object.fromEntries(methods.filter((m) => m in kept).map((m) => [m, kept[m]]));
+        if (Object.keys(ordered).length) newTimings.images[plan.item.stem] = ordered;
       }
     } finally {
       model.dispose();
     }
-    const images: ImageResult[] = [];
-    for (const item of items) {
-      const done = await readIfDone(join(outDir, 'items', `${item.stem}.json`), methods);
-      if (done) images.push(done);
-    }
+    const sortedImages = sortImages(images);
     const results: CompareResults = {
       model: source,
+      key: settingsKey,
+      shard: shardInfo,
+      inputs: { count: all.length, paths: createHash('sha256').update(resolved.join('\n')).digest('hex') },
       methods,
-      protocol: { step: step ?? 'input width', insertion: 'blur(klen=11, sigma=5)', deletion: 'zeros', settings },
-      images: sortImages(images),
-      failed,
-      summary: summarize(images, methods),
+      protocol: { ...protocol, settings },
+      images: sortedImages,
+      failed: sortFailures(failed),
+      summary: summarize(sortedImages, methods),
+      notes,
     };
     await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+    await writeFileAtomic(join(outDir, 'timings.json'), JSON.stringify(sortTimings(newTimings), null, 2) + '\n');
     await writeCompareReport(join(outDir, 'report.html'), results, outDir);
     context.stdout.write(summaryTable(results));
-    if (failed.length) context.stderr.write(`xai: ${failed.length} of ${items.length} images could not be read and were skipped\n`);
+    if (failed.length) {
+      throw new XaiError(
+        `${failed.length} of ${items.length} image${items.length === 1 ? '' : 's'} failed (listed under "failed" in ${join(outDir, 'results.json')}); ` +
+          `the other results are written`,
+      );
+    }
   },
 };
+
+interface Setup {
+  prepared: PreparedMethod[];
+  /** Per method, its parameters and layer as the report shows them. */
+  settings: Record<string, unknown>;
+  protocol: MetricProtocolKey;
+  settingsKey: SettingsKey;
+  plans: ItemPlan[];
+}
+
+/**
+ * Everything checked and keyed before any work: the methods against the model (usage errors),
+ * the model file's hash, each image's key, and what the output folder already holds.
+ */
+async function setUp(
+  chosen: Parameters<typeof prepareMethods>[0],
+  model: Awaited<ReturnType<typeof openModel>>['model'],
+  backend: string,
+  args: Parameters<Command['run']>[0],
+  step: number | undefined,
+  items: readonly InputItem[],
+  outDir: string,
+): Promise<Setup> {
+  const prepared = prepareMethods(chosen, model, args, () => 'top');
+  const settings = Object.fromEntries(prepared.map((p) => [p.method.id, { ...p.params, ...(p.layers.length ? { layer: p.layers.map((l) => l.name).join(',') } : {}) }]));
+  const protocol: MetricProtocolKey = {
+    step: step ?? model.input.width,
+    insertion: describeSubstrate(DEFAULT_SUBSTRATES.insertion),
+    deletion: describeSubstrate(DEFAULT_SUBSTRATES.deletion),
+    class: 'top',
+    pointingTolerance: POINTING_TOLERANCE,
+  };
+  const base = runKey(await sha256Files(await modelFiles(stringOption(args, 'model'))), model, backend, protocol);
+  const methodKeys = prepared.map(methodKey);
+  const settingsKey: SettingsKey = { ...base, methods: Object.fromEntries(methodKeys.map((k) => [k.method, k])) };
+  const plans: ItemPlan[] = [];
+  for (const item of items) {
+    const truth = await findGroundTruth(item.path);
+    const key: ItemKey = {
+      ...base,
+      input: await sha256File(item.path).catch(() => null),
+      groundTruth: await groundTruthDigest(truth).catch(() => null),
+    };
+    plans.push(await planItem(item, key, truth, methodKeys, outDir));
+  }
+  return { prepared, settings, protocol, settingsKey, plans };
+}
 
 function parseShard(value: string | undefined): { index: number; count: number } | undefined {
   if (value === undefined) return undefined;
@@ -100,54 +212,236 @@ function parseShard(value: string | undefined): { index: number; count: number }
   return { index: i - 1, count: n };
 }
 
-async function readIfDone(file: string, methods: string[]): Promise<ImageResult | undefined> {
+/**
+ * Temporary files that a killed run's atomic writes left behind (`.NAME.PID.RANDOM.tmp`, whose
+ * writer is gone) are removed, so a resumed run ends with the files of an uninterrupted one.
+ */
+/** The run's folders: temporary files of killed runs are removed before resuming. */
+async function sweepOutput(outDir: string): Promise<void> {
+  const entries = await readdir(join(outDir, 'items'), { withFileTypes: true }).catch(() => []);
+  const folders = [outDir, join(outDir, 'items'), ...entries.filter((e) => e.isDirectory()).map((e) => join(outDir, 'items', e.name))];
+  for (const folder of folders) await removeStaleTemporaries(folder);
+}
+
+function itemFile(outDir: string, item: InputItem): string {
+  return join(outDir, 'items', `${item.stem}.json`);
+}
+
+/** What to do for one method of one image: reuse the stored result, or compute it (and why). */
+interface MethodPlan {
+  key: MethodKey;
+  action: 'reuse' | 'recompute' | 'new';
+  /** For `recompute`: the key fields that differ from the stored result's. */
+  differences: KeyDifference[];
+}
+
+interface ItemPlan {
+  item: InputItem;
+  key: ItemKey;
+  truth: GroundTruthFiles | undefined;
+  /** The stored item, when its key matches (its prediction and matching methods are reused). */
+  previous?: ImageResult;
+  methods: MethodPlan[];
+}
+
+async function planItem(item: InputItem, key: ItemKey, truth: GroundTruthFiles | undefined, methodKeys: MethodKey[], outDir: string): Promise<ItemPlan> {
+  const stored = await readItem(itemFile(outDir, item));
+  if (!stored) return { item, key, truth, methods: methodKeys.map((k) => ({ key: k, action: 'new', differences: [] })) };
+  const itemDifferences = keyDifferences(stored.key, key);
+  if (itemDifferences.length) {
+    return {
+      item,
+      key,
+      truth,
+      methods: methodKeys.map((k) => {
+        const done = stored.methods?.[k.method];
+        const differences = [...itemDifferences, ...(done ? methodKeyDifferences(done.key, k) : [])];
+        return { key: k, action: 'recompute', differences };
+      }),
+    };
+  }
+  const methods = methodKeys.map((k): MethodPlan => {
+    const done = stored.methods?.[k.method];
+    if (!done) return { key: k, action: 'new', differences: [] };
+    const differences = methodKeyDifferences(done.key, k);
+    if (differences.length) return { key: k, action: 'recompute', differences };
+    if (!existsSync(join(outDir, done.map))) return { key: k, action: 'new', differences: [] };
+    return { key: k, action: 'reuse', differences: [] };
+  });
+  return { item, key, truth, previous: stored, methods };
+}
+
+async function readItem(file: string): Promise<ImageResult | undefined> {
   if (!existsSync(file)) return undefined;
   try {
     const result = JSON.parse(await readFile(file, 'utf8')) as ImageResult;
-    return methods.every((m) => result.methods?.[m]) ? result : undefined;
+    return result && typeof result === 'object' && result.key && result.methods ? result : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** Says on stderr what a resumed run reuses and recomputes, and why; with --no-recompute, refuses. */
+function announcePlan(plans: readonly ItemPlan[], outDir: string, noRecompute: boolean, stderr: NodeJS.WriteStream): void {
+  const all = plans.flatMap((p) => p.methods);
+  const reused = all.filter((m) => m.action === 'reuse').length;
+  const recomputed = all.filter((m) => m.action === 'recompute');
+  const fresh = all.filter((m) => m.action === 'new').length;
+  if (reused === 0 && recomputed.length === 0) return;
+  const differences = new Map<string, { old: unknown; new: unknown; count: number }>();
+  for (const m of recomputed) {
+    for (const d of m.differences) {
+      const seen = differences.get(d.field);
+      if (seen) seen.count++;
+      else differences.set(d.field, { old: d.old, new: d.new, count: 1 });
+    }
+  }
+  const lines = describeDifferences(differences);
+  if (noRecompute && recomputed.length) {
+    throw new UsageError(
+      `--no-recompute: ${recomputed.length} result${recomputed.length === 1 ? '' : 's'} in ${outDir} ` +
+        `${recomputed.length === 1 ? 'was' : 'were'} made with other settings (field: stored → now):\n  ${lines.join('\n  ')}\n` +
+        `Run without --no-recompute to recompute them, or choose another --out`,
+      'compare',
+    );
+  }
+  const total = all.length;
+  stderr.write(
+    `xai: resuming in ${outDir}: reusing ${reused} of ${total} result${total === 1 ? '' : 's'} (image × method), ` +
+      `recomputing ${recomputed.length} made with other settings, computing ${fresh} not done yet\n`,
+  );
+  for (const line of lines) stderr.write(`  ${line}\n`);
+}
+
 interface CompareRun {
   prepared: PreparedMethod[];
-  step: number | undefined;
+  step: number;
   outDir: string;
   model: Awaited<ReturnType<typeof openModel>>['model'];
   signal: AbortSignal;
   progress: ReturnType<typeof progressReporter>;
-  batchSize: number;
+  onNote: (message: string) => void;
 }
 
-async function compareOne(item: InputItem, run: CompareRun): Promise<ImageResult> {
-  const input = await loadImageInput(item, run.model);
+/**
+ * One image: reuses the stored methods whose key matches, computes the others (writing the item
+ * after each, so a killed run keeps what it finished), and returns the whole item.
+ */
+async function compareOne(plan: ItemPlan, run: CompareRun, seconds: Record<string, number>): Promise<ImageResult> {
+  const done = new Map<string, MethodResult>();
+  for (const m of plan.methods) if (m.action === 'reuse') done.set(m.key.method, plan.previous!.methods[m.key.method]);
+  const order = plan.methods.map((m) => m.key.method);
+  const head = plan.previous;
+  if (plan.methods.every((m) => m.action === 'reuse')) return canonicalItem(plan, head!, done, order);
+
+  const input = await loadImageInput(plan.item, run.model, { onNote: run.onNote });
   try {
-    const { top } = await predictTop(run.model, input.tensor, 1);
-    const classIndex = top[0].classIndex;
-    const result: ImageResult = { path: item.path, stem: item.stem, classIndex, className: top[0].className, probability: top[0].probability, methods: {} };
+    const top = head ? undefined : (await predictTop(run.model, input.tensor, 1)).top[0];
+    const prediction = head
+      ? { classIndex: head.classIndex, className: head.className, probability: head.probability }
+      : { classIndex: top!.classIndex, className: top!.className, probability: top!.probability };
+    const masks = new Map<string, ObjectMask>();
+    const maskFor = async (map: SaliencyMap): Promise<ObjectMask | undefined> => {
+      if (!locates(plan.truth)) return undefined;
+      const size = `${map.height}x${map.width}`;
+      if (!masks.has(size)) masks.set(size, await objectMask(plan.truth, input.size ?? { width: map.width, height: map.height }, map.height, map.width));
+      return masks.get(size);
+    };
     for (const prepared of run.prepared) {
       const method = prepared.method.id;
+      if (done.has(method)) continue;
       const started = performance.now();
       const work = { signal: run.signal, onProgress: (e: { stage: string; done: number; total: number }) => run.progress.onProgress({ ...e, stage: `${method} ${e.stage}` }) };
       const maps = await runPrepared(prepared, run.model, input.tensor, work);
-      const map = maps.find((m) => m.classIndex === classIndex) ?? maps[0];
-      const options = { ...work, step: run.step, classIndex, batchSize: run.batchSize };
+      const map = maps.find((m) => m.classIndex === prediction.classIndex) ?? maps[0];
+      const options = { ...work, step: run.step, classIndex: prediction.classIndex, batchSize: prepared.batchSize };
       const ins = await insertion(run.model, input.tensor, map, options);
       const del = await deletion(run.model, input.tensor, map, options);
       run.progress.done();
-      const mapFile = join('items', item.stem, `${method}.npy`);
+      const mask = await maskFor(map);
+      const mapFile = join('items', plan.item.stem, `${method}.npy`);
       await writeNpyFile(join(run.outDir, mapFile), { dtype: 'float32', shape: [map.height, map.width], data: map.data });
-      result.methods[method] = {
-        seconds: (performance.now() - started) / 1000,
+      done.set(method, {
+        key: plan.methods.find((m) => m.key.method === method)!.key,
         insertion: { auc: ins.auc, scores: ins.scores },
         deletion: { auc: del.auc, scores: del.scores },
+        ...(mask ? { localisation: localise(map, mask) } : {}),
         map: mapFile,
-      };
+      });
+      seconds[method] = (performance.now() - started) / 1000;
+      await writeFileAtomic(itemFile(run.outDir, plan.item), itemJson(canonicalItem(plan, prediction, done, order)));
     }
-    return result;
+    return canonicalItem(plan, prediction, done, order);
   } finally {
     input.tensor.dispose();
   }
 }
 
+function localise(map: SaliencyMap, mask: ObjectMask): Localisation {
+  const { hit, peak } = pointingGame(map, mask, { tolerance: POINTING_TOLERANCE });
+  return { hit, peak, energy: energyPointingGame(map, mask) };
+}
+
+/** An item with its fields and methods in one fixed order, so equal results are equal bytes. */
+function canonicalItem(
+  plan: ItemPlan,
+  prediction: { classIndex: number; className?: string; probability: number },
+  methods: ReadonlyMap<string, MethodResult>,
+  order: readonly string[],
+): ImageResult {
+  return {
+    path: plan.item.path,
+    stem: plan.item.stem,
+    key: plan.key,
+    classIndex: prediction.classIndex,
+    ...(prediction.className === undefined ? {} : { className: prediction.className }),
+    probability: prediction.probability,
+    ...(plan.truth && locates(plan.truth) ? { groundTruth: groundTruthRecord(plan.truth) } : {}),
+    methods: Object.fromEntries(
+      order
+        .filter((m) => methods.has(m))
+        .map((m) => {
+          const r = methods.get(m)!;
+          const result: MethodResult = {
+            key: r.key,
+            insertion: { auc: r.insertion.auc, scores: r.insertion.scores },
+            deletion: { auc: r.deletion.auc, scores: r.deletion.scores },
+            ...(r.localisation ? { localisation: { hit: r.localisation.hit, peak: { x: r.localisation.peak.x, y: r.localisation.peak.y }, energy: r.localisation.energy } } : {}),
+            map: r.map,
+          };
+          return [m, result];
+        }),
+    ),
+  };
+}
+
+function itemJson(result: ImageResult): string {
+  return JSON.stringify(result) + '\n';
+}
+
+async function writeIfChanged(file: string, text: string): Promise<void> {
+  const current = await readFile(file, 'utf8').catch(() => undefined);
+  if (current !== text) await writeFileAtomic(file, text);
+}
+
+/** Seconds per image and method: kept apart from the results, which must not depend on them. */
+interface Timings {
+  images: Record<string, Record<string, number>>;
+}
+
+async function readTimings(outDir: string): Promise<Timings> {
+  try {
+    const value = JSON.parse(await readFile(join(outDir, 'timings.json'), 'utf8')) as Timings;
+    return value && typeof value.images === 'object' && value.images ? value : { images: {} };
+  } catch {
+    return { images: {} };
+  }
+}
+
+function sortTimings(timings: Timings): Timings & { note: string } {
+  const stems = Object.keys(timings.images).sort();
+  return {
+    note: 'seconds per image and method, as last computed; not part of the results',
+    images: Object.fromEntries(stems.map((s) => [s, timings.images[s]])),
+  };
+}

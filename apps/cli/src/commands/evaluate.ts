@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { classIndex as resolveClassIndex, npyToFloat32, runPrepared, saliencyMap, XaiError, type Classifier, type PreparedMethod, type SaliencyMap } from '@xai/core';
 import { readNpyFile } from '@xai/core/node';
 import { checkPixelOrder, deletion, insertion, saliencyOrder, type CurveResult, type PixelOrder, type Substrate } from '@xai/metrics';
-import { type Command, type OptionSpec, type ParsedArgs, UsageError, choiceOption, intOption, listOption, stringOption } from '../command.js';
+import { type Command, type OptionSpec, type ParsedArgs, UsageError, choiceOption, intOption, listOption, stringOption, tensorOrImages } from '../command.js';
 import type { Context } from '../context.js';
 import { writeCurveFigure } from '../figures.js';
 import { imageItems, listImages, loadImageInput, tensorItems, type LoadedInput } from '../inputs.js';
@@ -48,15 +48,19 @@ export const evaluate: Command = {
     };
   },
   async run(args, context) {
-    const metrics = listOption(args, 'metric', METRICS, METRICS);
-    const maps = ['saliency', 'method'].filter((k) => args.values[k] !== undefined);
-    if (maps.length > 1 || (maps.length === 0 && args.values.order === undefined)) {
+    const metrics = [...new Set(listOption(args, 'metric', METRICS, METRICS))];
+    if (args.values.saliency !== undefined && args.values.method !== undefined) {
+      throw new UsageError('--saliency and --method cannot go together: both give the map to score (--saliency reads it, --method computes it); choose one', 'evaluate');
+    }
+    if (args.values.saliency === undefined && args.values.method === undefined && args.values.order === undefined) {
       throw new UsageError('give one of --saliency FILE.npy or --method ID (with --order FILE.npy to break ties), or --order FILE.npy alone', 'evaluate');
+    }
+    if (args.values['no-figures'] && args.values.out !== undefined) {
+      throw new UsageError('--out and --no-figures cannot go together: --out is the folder for the curve figures, and --no-figures writes none', 'evaluate');
     }
     const methods = args.values.method === undefined ? [] : parseMethodList(args, 'method', []);
     if (methods.length > 1) throw new UsageError('--method takes one method here; use `xai compare` for several', 'evaluate');
-    const tensorPath = stringOption(args, 'tensor');
-    if (!tensorPath && args.positionals.length === 0) throw new UsageError('give at least one image, or --tensor FILE.npy', 'evaluate');
+    const tensorPath = tensorOrImages(args, 'evaluate');
     const substrate = args.values.substrate === undefined ? undefined : choiceOption(args, 'substrate', ['blur', 'zeros', 'mean'] as const, 'zeros');
     const step = args.values.step === undefined ? undefined : intOption(args, 'step', 1);
     const { model } = await openModel(args);
@@ -82,7 +86,7 @@ export const evaluate: Command = {
       for (const next of [...inputs.map((i) => i.item), ...images]) {
         let input = inputs.find((i) => i.item === next);
         try {
-          input ??= await loadImageInput(next, model);
+          input ??= await loadImageInput(next, model, { onNote: (m) => context.stderr.write(`${m}\n`) });
           const { ranking, classIndex: mapClass } = await rankingFor(args, prepared, model, input, target, context, progress);
           const curves: Partial<Record<MetricName, CurveResult>> = {};
           for (const metric of metrics) {
@@ -133,7 +137,7 @@ export const evaluate: Command = {
 function classArg(args: ParsedArgs, model: Classifier): number | undefined {
   const targets = targetsArg(args);
   if (targets === undefined || targets === 'top') return undefined;
-  if (typeof targets !== 'number' && typeof targets !== 'string') throw new UsageError('--class takes one class here (top, an index or a name)', 'evaluate');
+  if ((typeof targets !== 'number' && typeof targets !== 'string') || targets === 'all') throw new UsageError('--class takes one class here (top, an index or a name)', 'evaluate');
   try {
     return resolveClassIndex(model, targets);
   } catch (error) {

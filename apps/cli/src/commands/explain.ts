@@ -5,9 +5,10 @@ import { runPrepared, XaiError, type MethodDescriptor, type PreparedMethod, type
 import { writeNpyFile, writeFileAtomic } from '@xai/core/node';
 import { binaryMasks, gaussianMasks, riseWithMasks } from '@xai/rise';
 import { readMasksFile, writeMasksFile } from '@xai/rise/node';
-import { type Command, type OptionSpec, type ParsedArgs, UsageError, intOption, listOption, stringOption } from '../command.js';
+import { type Command, type OptionSpec, type ParsedArgs, UsageError, intOption, listOption, stringOption, tensorOrImages } from '../command.js';
 import type { Context } from '../context.js';
 import { writeExplanationFigure } from '../figures.js';
+import { checkDiskSpace } from '../limits.js';
 import { imageItems, listImages, loadImageInput, tensorItems, type InputItem, type LoadedInput } from '../inputs.js';
 import { methodList, methodOptions, paramsFromFlags, parseMethodList, prepareMethods, targetsArg } from '../methods.js';
 import { MODEL_OPTIONS, openModel } from '../model.js';
@@ -25,23 +26,35 @@ export const explain: Command = {
     return `xai explain <image…> [--model PATH] [--method ID[,ID…]|all] [--out DIR]\n\nMethods:\n${methodList()}`;
   },
   get options(): Record<string, OptionSpec> {
+    const methodFlags = methodOptions();
+    methodFlags.p1 = {
+      ...methodFlags.p1,
+      description:
+        `${methodFlags.p1.description}; with --masks, the p1 the binary masks were drawn with: RISE then divides by N·p1 as the paper ` +
+        "(without --p1, by N × the masks' measured mean)",
+    };
     return {
       ...MODEL_OPTIONS,
       method: { type: 'string', value: 'ID', description: `${registry.ids().join(', ')} or all (comma-separated list allowed)`, default: 'rise' },
       out: { type: 'string', short: 'o', value: 'DIR', description: 'output folder', default: 'xai-out' },
       format: { type: 'string', value: 'LIST', description: 'what to write: png,npy,json', default: 'png,npy,json' },
-      ...methodOptions(),
-      masks: { type: 'string', value: 'FILE.npy', description: 'RISE: use these masks (N×1×H×W or N×H×W) instead of drawing them' },
+      ...methodFlags,
+      masks: {
+        type: 'string',
+        value: 'FILE.npy',
+        description:
+          'RISE: use these masks (N×1×H×W or N×H×W) instead of drawing them; binary masks are normalised by N·p1 with --p1, ' +
+          "else by N × their measured mean (Gaussian masks always by their mean)",
+      },
       'save-masks': { type: 'string', value: 'FILE.npy', description: 'RISE: save the masks used' },
       tensor: { type: 'string', value: 'FILE.npy', description: "a preprocessed input in the model's layout, instead of images" },
     };
   },
   async run(args, context) {
     const formats = listOption(args, 'format', FORMATS, FORMATS);
-    const tensorPath = stringOption(args, 'tensor');
-    if (!tensorPath && args.positionals.length === 0) throw new UsageError('give at least one image, or --tensor FILE.npy', 'explain');
+    const tensorPath = tensorOrImages(args, 'explain');
     const outDir = stringOption(args, 'out') ?? 'xai-out';
-    const { methods: chosen, args: rest } = await withGivenMasks(args, parseMethodList(args, 'method', ['rise']));
+    const { methods: chosen, args: rest } = await withGivenMasks(args, parseMethodList(args, 'method', ['rise']), context);
     const { model, source, backend } = await openModel(args);
     try {
       const asked = targetsArg(args);
@@ -49,7 +62,7 @@ export const explain: Command = {
       const prepared = prepareMethods(chosen, model, rest, (m) => asked ?? (m.everyClassAtOnce ? 'all' : 'top'));
       await saveMasks(args, prepared, model.input);
       const progress = progressReporter(context.stderr, { quiet: Boolean(args.values.quiet) });
-      const inputs = await collectInputs(tensorPath, args, model);
+      const inputs = await collectInputs(tensorPath, args, model, context);
       let failures = 0;
       try {
         for (const next of inputs.items) {
@@ -79,14 +92,23 @@ export const explain: Command = {
 /**
  * --masks replaces RISE's drawn masks by a file's: the masks fix N, s and the seed; --p1 says
  * which keep probability binary masks were drawn with (RISE divides by N·p1; without it, by N times
- * their measured mean), so the masks take it and the method does not.
+ * their measured mean, which a note on stderr says), so the masks take it and the method does not.
  */
-async function withGivenMasks(args: ParsedArgs, methods: MethodDescriptor[]): Promise<{ methods: MethodDescriptor[]; args: ParsedArgs }> {
+async function withGivenMasks(
+  args: ParsedArgs,
+  methods: MethodDescriptor[],
+  context: Context,
+): Promise<{ methods: MethodDescriptor[]; args: ParsedArgs }> {
   const given = stringOption(args, 'masks');
   const save = stringOption(args, 'save-masks');
+  if (given && save) {
+    throw new UsageError('--masks and --save-masks cannot go together: --masks reads the masks RISE uses, --save-masks writes the masks it draws', 'explain');
+  }
   const rise = methods.filter((m) => m.id === 'rise' || m.id === 'rise-gaussian');
-  if ((given || save) && (rise.length !== 1 || (given && save))) {
-    throw new UsageError('--masks or --save-masks goes with exactly one RISE method (--method rise or rise-gaussian), not both flags', 'explain');
+  const flag = given ? '--masks' : '--save-masks';
+  if ((given || save) && rise.length !== 1) {
+    const chosen = `the chosen methods are ${methods.map((m) => m.id).join(', ')}`;
+    throw new UsageError(`${flag} goes with exactly one RISE method (--method rise or rise-gaussian); ${chosen}`, 'explain');
   }
   if (!given) return { methods, args };
   const drawn = ['n', 's', 'seed'].filter((flag) => args.values[flag] !== undefined);
@@ -95,6 +117,10 @@ async function withGivenMasks(args: ParsedArgs, methods: MethodDescriptor[]): Pr
   if (!binary && args.values.p1 !== undefined) throw new UsageError('--p1 applies to binary masks only; Gaussian masks are normalised by their mean', 'explain');
   const p1 = binary ? paramsFromFlags(rise[0].params.filter((p) => p.name === 'p1'), args, 'explain').p1 : undefined;
   const masks = await readMasksFile(given, { kind: binary ? 'binary' : 'gaussian', p1: args.values.p1 === undefined ? undefined : (p1 as number) });
+  if (binary && args.values.p1 === undefined) {
+    const mean = Number(masks.open().normalizingMean().toPrecision(3));
+    context.stderr.write(`xai: note: normalising by the masks' measured mean ${mean}; give --p1 to use N·p1 as the RISE paper\n`);
+  }
   const replacement = riseWithMasks(masks);
   return { methods: methods.map((m) => (m === rise[0] ? replacement : m)), args: { ...args, values: { ...args.values, p1: undefined } } };
 }
@@ -105,6 +131,7 @@ async function saveMasks(args: ParsedArgs, prepared: PreparedMethod[], input: { 
   if (!save) return;
   const rise = prepared.find((p) => p.method.id === 'rise' || p.method.id === 'rise-gaussian')!;
   const { n, s, seed, p1 } = rise.params as { n: number; s: number; seed: number; p1?: number };
+  await checkDiskSpace(save, n * input.height * input.width * 4, `--save-masks with --n ${n}: ${n} masks of ${input.height}×${input.width} float32`, 'explain');
   const source = rise.method.id === 'rise' ? binaryMasks({ n, s, p1: p1!, seed, ...input }) : gaussianMasks({ n, s, seed, ...input });
   await writeMasksFile(save, source, { batchSize: intOption(args, 'batch-size', 32) });
 }
@@ -115,7 +142,7 @@ interface Inputs {
   dispose(): void;
 }
 
-async function collectInputs(tensorPath: string | undefined, args: ParsedArgs, model: Parameters<typeof loadImageInput>[1]): Promise<Inputs> {
+async function collectInputs(tensorPath: string | undefined, args: ParsedArgs, model: Parameters<typeof loadImageInput>[1], context: Context): Promise<Inputs> {
   if (tensorPath) {
     const { items, batch } = await tensorItems(tensorPath, model);
     return {
@@ -124,7 +151,7 @@ async function collectInputs(tensorPath: string | undefined, args: ParsedArgs, m
       dispose: () => batch.dispose(),
     };
   }
-  return { items: imageItems(await listImages(args.positionals)), load: (item) => loadImageInput(item, model), dispose: () => {} };
+  return { items: imageItems(await listImages(args.positionals)), load: (item) => loadImageInput(item, model, { onNote: (m) => context.stderr.write(`${m}\n`) }), dispose: () => {} };
 }
 
 interface ExplainRun {
@@ -173,7 +200,7 @@ async function explainOne(input: LoadedInput, run: ExplainRun): Promise<void> {
       classIndex: shown.classIndex,
       className: shown.className,
       classes: maps.map((m) => m.classIndex),
-      params: shown.params,
+      params: withNormalisation(shown.params),
       seconds,
       files,
     };
@@ -187,6 +214,17 @@ async function explainOne(input: LoadedInput, run: ExplainRun): Promise<void> {
     };
     await writeFileAtomic(join(dir, 'explain.json'), JSON.stringify(report, null, 2) + '\n');
   }
+}
+
+/**
+ * RISE's maps say what they were divided by: N·p1 (binary masks with a known p1, as the paper) or
+ * N times the masks' measured mean (Gaussian masks, or given binary masks without --p1);
+ * `normalizingMean` is the value used.
+ */
+function withNormalisation(params: SaliencyMap['params']): SaliencyMap['params'] {
+  if (!params || !('normalizingMean' in params)) return params;
+  const byP1 = params.masks === 'binary' && params.p1 !== undefined;
+  return { ...params, normalisation: byP1 ? 'N·p1' : "N·measured mean of the masks" };
 }
 
 /** One map → H×W; several → T×H×W in class order (every class, for RISE, is K×H×W). */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { XaiError } from '@xai/core';
 import { writeNpyFile } from '@xai/core/node';
-import { type Command, UsageError, intOption, stringOption } from '../command.js';
+import { type Command, intOption, stringOption, tensorOrImages } from '../command.js';
 import { imageItems, listImages, loadImageInput, tensorItems } from '../inputs.js';
 import { MODEL_OPTIONS, openModel } from '../model.js';
 import { classLabel, predictTop, type ClassScore } from '../prediction.js';
@@ -20,8 +20,7 @@ export const predict: Command = {
   },
   async run(args, context) {
     const k = intOption(args, 'top', 5);
-    const tensorPath = stringOption(args, 'tensor');
-    if (!tensorPath && args.positionals.length === 0) throw new UsageError('give at least one image, or --tensor FILE.npy', 'predict');
+    const tensorPath = tensorOrImages(args, 'predict');
     const { model } = await openModel(args);
     const rows: { input: string; top: ClassScore[] }[] = [];
     const logits: Float32Array[] = [];
@@ -43,7 +42,7 @@ export const predict: Command = {
       } else {
         for (const item of imageItems(await listImages(args.positionals))) {
           try {
-            const input = await loadImageInput(item, model);
+            const input = await loadImageInput(item, model, { onNote: (m) => context.stderr.write(`${m}\n`) });
             const result = await predictTop(model, input.tensor, Math.min(k, model.numClasses));
             input.tensor.dispose();
             rows.push({ input: item.path, top: result.top });

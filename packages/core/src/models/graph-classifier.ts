@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import type { Classifier, InputSpec, LayerGradient, LayerHandle, LayerInfo, Layout } from '../classifier.js';
 import { XaiError } from '../errors.js';
+import { classifierOutputClasses, inFixedBatches } from './contract.js';
 import { ensureGradients } from '../backend/register-gradients.js';
 import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
 import { defaultFeatureLayerOrNone, layerHandle, unknownLayer } from './layer-search.js';
-import type { ClassifierOptions } from './options.js';
+import { describeSource, type ClassifierOptions } from './options.js';
 
 interface GraphNode {
   name: string;
@@ -24,6 +25,10 @@ export interface GraphClassifierOptions extends ClassifierOptions {
  * or by a scope in it (`block3` names the last node under `…/block3/…`). Gradients come from one
  * run of the whole graph with the layer's value fed back in plus a zero tensor, so branches that
  * bypass the layer still see the input.
+ *
+ * A graph whose input has a fixed batch size (`[1, 224, 224, 3]`) runs every forward pass in
+ * batches of exactly that size: larger ones are split, the last padded with zeros whose rows are
+ * dropped, and the engine line says so (`tfjs:wasm (fixed batch 1)`).
  */
 export class GraphClassifier implements Classifier {
   readonly input: InputSpec;
@@ -31,6 +36,8 @@ export class GraphClassifier implements Classifier {
   readonly classNames?: readonly string[];
   readonly preprocessing: Preprocessing;
   readonly engine: string;
+  /** The batch size the graph's input is fixed at, if it is (undefined: any batch). */
+  readonly fixedBatch?: number;
   private readonly nodes: GraphNode[];
   private readonly inputName: string;
   private readonly outputName: string;
@@ -51,18 +58,22 @@ export class GraphClassifier implements Classifier {
       );
     }
     this.input = { height: h!, width: w!, channels: c!, layout };
+    if (typeof shape[0] === 'number' && shape[0] > 0) this.fixedBatch = shape[0];
     this.inputName = model.inputNodes[0];
     this.outputName = model.outputNodes[0];
     this.nodes = graphNodes(model);
     this.preprocessing = resolvePreprocessing(options.preprocessing);
     this.classNames = options.classNames;
-    this.engine = `tfjs:${tf.getBackend()}`;
+    this.engine = `tfjs:${tf.getBackend()}${this.fixedBatch ? ` (fixed batch ${this.fixedBatch})` : ''}`;
+    const where = { model: describeSource(options.source), output: this.outputName };
     const outShape = model.outputs[0]?.shape;
-    this.numClasses = outShape?.[1] && outShape[1] > 0 ? outShape[1] : this.probeClassCount();
+    // The declared shape first; dynamic axes (or none declared) are measured on a zero image.
+    const declared = outShape ? classifierOutputClasses(outShape, { ...where, batch: this.fixedBatch }) : undefined;
+    this.numClasses = declared ?? this.probeClassCount(where);
   }
 
   async predict(batch: tf.Tensor4D): Promise<tf.Tensor2D> {
-    return tf.tidy(() => this.model.execute(this.toModel(batch), this.outputName) as tf.Tensor2D);
+    return this.inBatchUnits(batch, (x) => this.toLogits(this.model.execute(this.toModel(x as tf.Tensor4D), this.outputName) as tf.Tensor));
   }
 
   layers(): LayerInfo[] {
@@ -82,20 +93,23 @@ export class GraphClassifier implements Classifier {
   async activationsAndGradient(image: tf.Tensor4D, handle: LayerHandle, classIndex: number): Promise<LayerGradient> {
     await ensureGradients();
     const node = handle.output;
-    const x = this.toModel(image);
+    // A fixed batch above 1 runs the image repeated; row 0 is the answer.
+    const unit = this.fixedBatch ?? 1;
+    const x = tf.tidy(() => this.toModel(unit > 1 ? (tf.tile(image, [unit, 1, 1, 1]) as tf.Tensor4D) : image));
     const value = this.model.execute(x, node) as tf.Tensor4D;
     let logits: tf.Tensor2D | undefined;
     const classLogit = (delta: tf.Tensor) => {
       const feeds = { [this.inputName]: x, [node]: tf.add(value, delta) };
-      logits = tf.keep(this.model.execute(feeds, this.outputName) as tf.Tensor2D);
+      const all = this.toLogits(this.model.execute(feeds, this.outputName) as tf.Tensor);
+      logits = tf.keep(unit > 1 ? tf.slice(all, [0, 0], [1, this.numClasses]) : all);
       return tf.squeeze(tf.slice(logits, [0, classIndex], [1, 1]));
     };
     const zeros = tf.zerosLike(value);
     try {
       const gradient = tf.grad(classLogit)(zeros) as tf.Tensor4D;
       return {
-        activations: this.fromModelFeatures(value),
-        gradient: this.fromModelFeatures(gradient),
+        activations: this.fromModelFeatures(firstRow(value, unit)),
+        gradient: this.fromModelFeatures(firstRow(gradient, unit)),
         logits: logits!,
       };
     } finally {
@@ -106,14 +120,20 @@ export class GraphClassifier implements Classifier {
 
   async forwardFrom(image: tf.Tensor4D, handle: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D> {
     return tf.tidy(() => {
-      const fed = this.input.layout === 'NHWC' ? activations : tf.transpose(activations, [0, 3, 1, 2]);
-      const run = (x: tf.Tensor4D) =>
-        this.model.execute({ [this.inputName]: this.toModel(x), [handle.output]: fed }, this.outputName) as tf.Tensor2D;
+      const run = (x: tf.Tensor4D, given: tf.Tensor4D) => {
+        const fed = this.input.layout === 'NHWC' ? given : tf.transpose(given, [0, 3, 1, 2]);
+        return this.toLogits(this.model.execute({ [this.inputName]: this.toModel(x), [handle.output]: fed }, this.outputName) as tf.Tensor);
+      };
+      if (this.fixedBatch) {
+        const unit = this.fixedBatch;
+        const tiled = unit > 1 ? (tf.tile(image, [unit, 1, 1, 1]) as tf.Tensor4D) : image;
+        return inFixedBatches(activations, unit, (chunk) => run(tiled, chunk as tf.Tensor4D));
+      }
       try {
         // Nodes that bypass the layer run at batch 1 and broadcast over the batch.
-        return run(image);
+        return run(image, activations);
       } catch {
-        return run(tf.tile(image, [activations.shape[0], 1, 1, 1]));
+        return run(tf.tile(image, [activations.shape[0], 1, 1, 1]), activations);
       }
     });
   }
@@ -132,7 +152,7 @@ export class GraphClassifier implements Classifier {
 
   private measureLayers(): LayerInfo[] {
     const candidates = this.nodes.filter((n) => !NOT_LAYERS.has(n.op));
-    const probe = tf.zeros([1, ...this.modelInputShape()]);
+    const probe = tf.zeros([this.fixedBatch ?? 1, ...this.modelInputShape()]);
     try {
       const outputs = this.model.execute({ [this.inputName]: probe }, candidates.map((n) => n.name)) as tf.Tensor[];
       const layers = candidates.map((n, i) => {
@@ -147,13 +167,20 @@ export class GraphClassifier implements Classifier {
     }
   }
 
-  private probeClassCount(): number {
-    const probe = tf.zeros([1, ...this.modelInputShape()]);
-    const out = this.model.execute(probe, this.outputName) as tf.Tensor;
-    const classes = out.shape[1];
-    tf.dispose([probe, out]);
-    if (out.rank !== 2 || !classes) throw new XaiError(`A classifier's output must be [batch, classes]; got [${out.shape}]`);
-    return classes;
+  private probeClassCount(where: { model: string; output: string }): number {
+    const batch = this.fixedBatch ?? 1;
+    const shape = tf.tidy(() => (this.model.execute(tf.zeros([batch, ...this.modelInputShape()]), this.outputName) as tf.Tensor).shape);
+    return classifierOutputClasses(shape, { ...where, batch })!;
+  }
+
+  /** Runs `run` on `x` at once, or, with a fixed batch, on batches of that size. */
+  private inBatchUnits<T extends tf.Tensor>(x: tf.Tensor, run: (batch: tf.Tensor) => T): T {
+    return this.fixedBatch ? inFixedBatches(x, this.fixedBatch, run) : tf.tidy(() => run(x));
+  }
+
+  /** The output as `[batch, numClasses]` (axes of size 1 after the batch dropped). */
+  private toLogits(out: tf.Tensor): tf.Tensor2D {
+    return (out.rank === 2 ? out : tf.reshape(out, [-1, this.numClasses])) as tf.Tensor2D;
   }
 
   private modelInputShape(): number[] {
@@ -172,6 +199,14 @@ export class GraphClassifier implements Classifier {
     x.dispose();
     return out;
   }
+}
+
+/** Row 0 of a batch computed at the fixed batch size (the tensor itself at batch 1; otherwise it is disposed). */
+function firstRow<T extends tf.Tensor>(t: T, unit: number): T {
+  if (unit === 1) return t;
+  const row = tf.slice(t, t.shape.map(() => 0), [1, ...t.shape.slice(1)]) as T;
+  t.dispose();
+  return row;
 }
 
 function graphNodes(model: GraphModel): GraphNode[] {

@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { Classifier, InputSpec, LayerGradient, LayerHandle, LayerInfo } from '../classifier.js';
 import { XaiError } from '../errors.js';
+import { classifierOutputClasses } from './contract.js';
 import { ensureGradients } from '../backend/register-gradients.js';
 import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
 import { defaultFeatureLayerOrNone, layerHandle, unknownLayer } from './layer-search.js';
-import type { ClassifierOptions } from './options.js';
+import { describeSource, type ClassifierOptions } from './options.js';
 
 type AnyLayer = LayersModel['layers'][number];
 type CallFn = AnyLayer['call'];
@@ -40,11 +41,10 @@ export class LayersClassifier implements Classifier {
         `A classifier needs one image input of fixed size [batch, height, width, channels]; this model has ${describeInputs(model.inputs)}`,
       );
     }
-    if (outShape.length !== 2 || outShape[1] == null) {
-      throw new XaiError(`A classifier's output must be [batch, classes]; this model's is [${outShape.join(', ')}]`);
-    }
     this.input = { height: shape[1]!, width: shape[2]!, channels: shape[3]!, layout: 'NHWC' };
-    this.numClasses = outShape[1];
+    // The output named as layers are (its Keras layer's name).
+    const where = { model: describeSource(options.source), output: model.outputs[0].sourceLayer?.name ?? model.outputs[0].name };
+    this.numClasses = classifierOutputClasses(outShape, where) ?? this.probeClassCount(where);
     this.classNames = options.classNames;
     this.preprocessing = resolvePreprocessing(options.preprocessing);
     this.engine = `tfjs:${tf.getBackend()}`;
@@ -52,7 +52,7 @@ export class LayersClassifier implements Classifier {
   }
 
   async predict(batch: tf.Tensor4D): Promise<tf.Tensor2D> {
-    return tf.tidy(() => this.model.apply(batch, { training: false }) as tf.Tensor2D);
+    return tf.tidy(() => this.toLogits(this.model.apply(batch, { training: false }) as tf.Tensor));
   }
 
   layers(): LayerInfo[] {
@@ -114,10 +114,22 @@ export class LayersClassifier implements Classifier {
       return replace((Array.isArray(out) ? out[0] : out) as tf.Tensor);
     };
     try {
-      return this.model.apply(image, { training: false }) as tf.Tensor2D;
+      return this.toLogits(this.model.apply(image, { training: false }) as tf.Tensor);
     } finally {
       layer.call = original;
     }
+  }
+
+  /** The output as `[batch, numClasses]` (a `[batch, 1, 1, K]` head's axes of size 1 dropped). */
+  private toLogits(out: tf.Tensor): tf.Tensor2D {
+    return (out.rank === 2 ? out : tf.reshape(out, [-1, this.numClasses])) as tf.Tensor2D;
+  }
+
+  /** The class count when the output's declared shape leaves it open: one run on a zero image. */
+  private probeClassCount(where: { model: string; output: string }): number {
+    const { height, width, channels } = this.input;
+    const shape = tf.tidy(() => (this.model.apply(tf.zeros([1, height, width, channels]), { training: false }) as tf.Tensor).shape);
+    return classifierOutputClasses(shape, { ...where, batch: 1 })!;
   }
 
   private layerOf(handle: LayerHandle): AnyLayer {

@@ -19,18 +19,30 @@ export async function classifierFromArtifacts(
   location: string,
 ): Promise<TfjsClassifier> {
   const stored = (artifacts.userDefinedMetadata as { xai?: StoredMetadata } | undefined)?.xai;
-  const merged = { ...options, ...mergeMetadata(options, stored) };
+  const merged = { ...options, ...mergeMetadata(options, stored), source: options.source ?? location };
   const handler = { load: async () => artifacts };
   try {
     if (modelKind(artifacts) === 'graph-model') {
       const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
-      return new GraphClassifier(await loadGraphModel(handler), merged);
+      const graph = await loadGraphModel(handler);
+      return disposingOnError(graph, () => new GraphClassifier(graph, merged));
     }
     const { loadLayersModel } = await import('@tensorflow/tfjs-layers');
-    return new LayersClassifier(await loadLayersModel(handler), merged);
+    const layers = await loadLayersModel(handler);
+    return disposingOnError(layers, () => new LayersClassifier(layers, merged));
   } catch (error) {
     if (error instanceof XaiError) throw error;
     throw new XaiError(`Cannot build the model in ${location}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** A model refused by its adapter (e.g. an output that is not a classifier's) frees its weights. */
+function disposingOnError<T>(model: { dispose(): unknown }, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    model.dispose();
+    throw error;
   }
 }
 

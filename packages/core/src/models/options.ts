@@ -5,6 +5,13 @@ export interface ClassifierOptions {
   classNames?: readonly string[];
   /** A preset name (`imagenet`, `unit`, `symmetric`, `raw`, `[0,1]`, `[-1,1]`) or the values. */
   preprocessing?: string | Partial<Preprocessing>;
+  /** Where the model came from (a path or URL), for messages; default "the model". */
+  source?: string;
+}
+
+/** Where a model came from, as messages name it. */
+export function describeSource(source: string | undefined): string {
+  return source ? `"${source}"` : 'the model';
 }
 
 /** Metadata the toolkit stores in a tfjs `model.json` under `userDefinedMetadata.xai`. */

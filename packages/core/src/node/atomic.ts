@@ -1,4 +1,4 @@
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 export async function withAtomicFile(path: string, write: (file: FileHandle) => Promise<void>): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
+  await removeStaleTemporaries(dir);
   const temporary = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
   const file = await open(temporary, 'w');
   try {
@@ -30,4 +31,37 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   await withAtomicFile(path, async (file) => {
     await file.writeFile(data);
   });
+}
+
+const TEMPORARY = /^\..+\.(\d+)\.[a-z0-9]+\.tmp$/;
+const swept = new Set<string>();
+
+/**
+ * Removes, once per folder and process, the temporary files that killed writers left behind
+ * (those whose process is gone), so an interrupted run does not keep a large partial file.
+ * Writing into a folder sweeps it; call this for folders a run reads but may not write.
+ */
+export async function removeStaleTemporaries(dir: string): Promise<void> {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = TEMPORARY.exec(name)?.[1];
+    if (pid && !isRunning(Number(pid))) await rm(join(dir, name), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
