@@ -76,7 +76,19 @@ export interface Classifier {
    * (`[1, H, W, C]`), computed once. The caller owns the result.
    */
   forwardFrom?(image: tf.Tensor4D, layer: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D>;
+  /**
+   * Optional: `∂y_c/∂x` of the raw logit of `classes[b]` (or one class for every row) for each
+   * image of a preprocessed NHWC batch `[B, H, W, C]`, as `[B, H, W, C]`, in one backward pass.
+   * With `guided`, every ReLU's backward passes `ReLU(g) · [input > 0]` (Guided Backprop).
+   * The caller owns the result.
+   */
+  inputGradients?(batch: tf.Tensor4D, classes: number | readonly number[], options?: InputGradientOptions): Promise<tf.Tensor4D>;
   dispose(): void;
+}
+
+export interface InputGradientOptions {
+  /** Replace every ReLU's backward by Guided Backprop's rule. */
+  guided?: boolean;
 }
 
 export type WhiteBoxClassifier = Classifier &

@@ -10,6 +10,12 @@ export interface SaliencyMap {
   method: string;
   /** The parameters that produced the map, recorded for reproducibility. */
   params: Record<string, unknown>;
+  /**
+   * For pixel attributions (Saliency, Integrated Gradients, …): the signed attribution per input
+   * value, NHWC `[height, width, channels]` row-major; `data` is then the channel sum of its
+   * absolute value, the H×W map viz and metrics use.
+   */
+  attribution?: { data: Float32Array; channels: number };
 }
 
 export function saliencyMap(fields: SaliencyMap): SaliencyMap {
