@@ -19,3 +19,5 @@ export {
 export { classifierOutputClasses, formatDims, inFixedBatches, CLASSIFIER_OUTPUT, type OutputDims, type OutputWhere } from './models/contract.js';
 export * from './methods/index.js';
 export { ensureGradients } from './backend/register-gradients.js';
+export { withGuidedRelu, GUIDED_RELU_GRADIENT } from './backend/guided-relu.js';
+export { inputGradientsOf, classesPerRow, type InputGradientModel } from './models/input-gradients.js';

@@ -127,6 +127,20 @@ describe('method descriptors', () => {
       expect(prepareMethod(manyLayers, model, { layer: ['stem', 'block_in'] }).layers.map((l) => l.name)).toEqual(['stem', 'block_in']);
     });
 
+    it("parameters that do not fit the model, by the method's check, which gets them parsed", () => {
+      const seen: Params[] = [];
+      const sized: MethodDescriptor = {
+        ...blackBox,
+        check(m, params) {
+          seen.push(params);
+          if ((params.size as number) > m.input.height) throw new XaiError(`size ${params.size} is larger than the image (${m.input.height})`);
+        },
+      };
+      expect(() => prepareMethod(sized, model, { params: { size: '9' } })).toThrow(new XaiError('size 9 is larger than the image (8)'));
+      expect(prepareMethod(sized, model, { params: { size: 8 } }).params).toEqual({ size: 8 });
+      expect(seen).toEqual([{ size: 9 }, { size: 8 }]);
+    });
+
     it('an unknown layer, with an UnknownLayerError, before the image is even looked at', async () => {
       const { method, calls, restore } = spied(oneLayer);
       const notAnImage = tf.zeros([2, 3]);

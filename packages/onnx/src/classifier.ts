@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  XaiError, classifierOutputClasses, defaultFeatureLayerOrNone, inFixedBatches, layerHandle, listForMessage, resolvePreprocessing, unknownLayer,
-  type Classifier, type InputSpec, type LayerGradient, type LayerHandle, type LayerInfo, type Preprocessing,
+  XaiError, classifierOutputClasses, defaultFeatureLayerOrNone, inFixedBatches, inputGradientsOf, layerHandle, listForMessage, resolvePreprocessing, unknownLayer,
+  type Classifier, type InputGradientOptions, type InputSpec, type LayerGradient, type LayerHandle, type LayerInfo, type Preprocessing,
 } from '@xai/core';
 import { OnnxGraph } from './graph.js';
 import type { ExternalDataReader } from './host.js';
@@ -321,6 +321,33 @@ export class OnnxClassifier implements Classifier {
       return out;
     };
     return { activations: toNhwc(activations), gradient: toNhwc(gradient), logits };
+  }
+
+  /**
+   * `∂y_c/∂x` per image (see `Classifier.inputGradients`), always on the tfjs graph as exported
+   * (the exact plan: no Conv+Relu fusion), in batches of the fixed batch size if the model has
+   * one. With `guided`, the backward of every ONNX `Relu` node (run as `tf.relu`) is Guided
+   * Backprop's; `Clip(0, 6)` / Relu6, `LeakyRelu` and other activations keep their own.
+   */
+  async inputGradients(batch: tf.Tensor4D, classes: number | readonly number[], options?: InputGradientOptions): Promise<tf.Tensor4D> {
+    this.checkBatch(batch, 'inputGradients');
+    const model = {
+      input: this.input,
+      numClasses: this.numClasses,
+      fixedBatch: this.fixedBatch,
+      logits: (x: tf.Tensor4D) => {
+        // The exact plan: every Relu node runs as its own tf.relu (what Guided Backprop replaces).
+        const out = this.graph.run(this.inputValue(x), { fetch: [this.outputName], plan: 'exact' }).get(this.outputName)!;
+        if (out.kind !== 'tensor') throw new XaiError('the model output is a constant');
+        return this.toLogits(out.nhwc ? tf.transpose(out.t, TO_NCHW) : out.t, x.shape[0]);
+      },
+    };
+    try {
+      return await inputGradientsOf(model, batch, classes, options);
+    } catch (error) {
+      if (error instanceof XaiError) throw error;
+      throw new XaiError(`input gradients could not be computed on ${tf.getBackend()}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   async forwardFrom(image: tf.Tensor4D, layer: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D> {

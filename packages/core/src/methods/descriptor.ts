@@ -42,8 +42,12 @@ export interface MethodDescriptor<P extends Params = Params> {
   /** True when one run yields every class's map at the cost of one (RISE). */
   everyClassAtOnce?: boolean;
   params: readonly ParamSpec[];
-  /** Refuses a model the method cannot work with (throw an `XaiError`); called by `prepareMethod`. */
-  check?(model: Classifier): void;
+  /**
+   * Refuses a model the method cannot work with, or parameters that do not fit it (a window larger
+   * than the image), by throwing an `XaiError`; called by `prepareMethod` with the checked
+   * parameters, before any input is read.
+   */
+  check?(model: Classifier, params: P): void;
   /** `model` is white-box when `box` is `white`. Returns one map per target, in order. */
   run(model: Classifier, image: tf.Tensor4D, params: P, context: MethodContext): Promise<SaliencyMap[]>;
 }
@@ -83,7 +87,7 @@ export function prepareMethod(method: MethodDescriptor, model: Classifier, optio
         `or an ONNX model the tfjs graph can run); this model (engine ${model.engine}) can only predict`,
     );
   }
-  method.check?.(model);
+  method.check?.(model, params);
   const named = namedTargets(model, options.targets ?? 'top');
   const base = { method, params, targets: options.targets ?? 'top', named, batchSize };
   const names = options.layer === undefined ? [] : typeof options.layer === 'string' ? [options.layer] : [...options.layer];

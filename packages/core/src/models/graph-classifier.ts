@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import type { Classifier, InputSpec, LayerGradient, LayerHandle, LayerInfo, Layout } from '../classifier.js';
+import type { Classifier, InputGradientOptions, InputSpec, LayerGradient, LayerHandle, LayerInfo, Layout } from '../classifier.js';
 import { XaiError } from '../errors.js';
 import { classifierOutputClasses, inFixedBatches } from './contract.js';
 import { ensureGradients } from '../backend/register-gradients.js';
+import { inputGradientsOf } from './input-gradients.js';
 import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
 import { defaultFeatureLayerOrNone, layerHandle, unknownLayer } from './layer-search.js';
 import { describeSource, type ClassifierOptions } from './options.js';
@@ -28,7 +29,10 @@ export interface GraphClassifierOptions extends ClassifierOptions {
  *
  * A graph whose input has a fixed batch size (`[1, 224, 224, 3]`) runs every forward pass in
  * batches of exactly that size: larger ones are split, the last padded with zeros whose rows are
- * dropped, and the engine line says so (`tfjs:wasm (fixed batch 1)`).
+ * dropped, and the engine line says so (`tfjs:wasm (fixed batch 1)`); input gradients too.
+ *
+ * Guided Backprop replaces the backward of every `tf.relu` the graph runs: `Relu` nodes, and the
+ * `Relu` activation of `_FusedConv2D` / `_FusedMatMul` nodes (see `withGuidedRelu`).
  */
 export class GraphClassifier implements Classifier {
   readonly input: InputSpec;
@@ -116,6 +120,16 @@ export class GraphClassifier implements Classifier {
       zeros.dispose();
       if (x !== image) x.dispose();
     }
+  }
+
+  async inputGradients(batch: tf.Tensor4D, classes: number | readonly number[], options?: InputGradientOptions): Promise<tf.Tensor4D> {
+    const model = {
+      input: this.input,
+      numClasses: this.numClasses,
+      fixedBatch: this.fixedBatch,
+      logits: (x: tf.Tensor4D) => this.toLogits(this.model.execute(this.toModel(x), this.outputName) as tf.Tensor),
+    };
+    return inputGradientsOf(model, batch, classes, options);
   }
 
   async forwardFrom(image: tf.Tensor4D, handle: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D> {

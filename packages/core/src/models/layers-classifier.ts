@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
-import type { Classifier, InputSpec, LayerGradient, LayerHandle, LayerInfo } from '../classifier.js';
+import type { Classifier, InputGradientOptions, InputSpec, LayerGradient, LayerHandle, LayerInfo } from '../classifier.js';
 import { XaiError } from '../errors.js';
 import { classifierOutputClasses } from './contract.js';
 import { ensureGradients } from '../backend/register-gradients.js';
+import { inputGradientsOf } from './input-gradients.js';
 import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
 import { defaultFeatureLayerOrNone, layerHandle, unknownLayer } from './layer-search.js';
 import { describeSource, type ClassifierOptions } from './options.js';
@@ -21,6 +22,8 @@ interface FoundLayer {
  * Classifier. Inputs are NHWC. Layers are named as in Keras; a layer of a nested model is
  * `outer/inner`. Gradients come from the whole model run once, with a zero tensor added to the
  * chosen layer's output — no splitting into sub-models, so skip connections and nesting work.
+ * Input gradients (and Guided Backprop's, which replaces the backward of every `tf.relu`: ReLU
+ * layers and `activation: 'relu'` of any layer, see `withGuidedRelu`) come from one run too.
  */
 export class LayersClassifier implements Classifier {
   readonly input: InputSpec;
@@ -86,6 +89,15 @@ export class LayersClassifier implements Classifier {
     } finally {
       zeros.dispose();
     }
+  }
+
+  async inputGradients(batch: tf.Tensor4D, classes: number | readonly number[], options?: InputGradientOptions): Promise<tf.Tensor4D> {
+    const model = {
+      input: this.input,
+      numClasses: this.numClasses,
+      logits: (x: tf.Tensor4D) => this.toLogits(this.model.apply(x, { training: false }) as tf.Tensor),
+    };
+    return inputGradientsOf(model, batch, classes, options);
   }
 
   async forwardFrom(image: tf.Tensor4D, handle: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D> {

@@ -1,0 +1,171 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  XaiError,
+  runBatched,
+  saliencyMap,
+  type Classifier,
+  type MethodContext,
+  type MethodDescriptor,
+  type Paper,
+  type ParamSpec,
+  type ProgressEvent,
+  type ResolvedTarget,
+  type SaliencyMap,
+} from '@xai/core';
+
+/**
+ * The shared base of the pixel attributions: the input-gradient call, the map made from a signed
+ * attribution, and a gradient method defined by what it does with `x` and `∂y_c/∂x`.
+ */
+
+/** A model that gives `∂y_c/∂x`. */
+export type GradientClassifier = Classifier & Required<Pick<Classifier, 'inputGradients'>>;
+
+/** Refuses, before any input is read, a model without `inputGradients`. */
+export function requireInputGradients(model: Classifier, label: string): asserts model is GradientClassifier {
+  if (typeof model.inputGradients !== 'function') {
+    throw new XaiError(
+      `${label} needs the gradient of a class logit with respect to the input, which this model (engine ${model.engine}) does not give; ` +
+        'use a tfjs LayersModel or GraphModel, or an ONNX model the tfjs graph can run, or a black-box method such as occlusion',
+    );
+  }
+}
+
+/**
+ * `∂y_c/∂x` for a batch `[B, H, W, C]` and one class per row (or one for all), checked to be the
+ * batch's shape. The caller owns the result (adapters may `tf.keep` it: dispose it explicitly).
+ */
+export async function inputGradients(
+  model: GradientClassifier,
+  batch: tf.Tensor4D,
+  classes: number | readonly number[],
+  guided: boolean,
+): Promise<tf.Tensor4D> {
+  const gradient = await model.inputGradients(batch, classes, guided ? { guided: true } : {});
+  const same = gradient.shape.length === 4 && gradient.shape.every((d, i) => d === batch.shape[i]);
+  if (!same) {
+    gradient.dispose();
+    throw new Error(`inputGradients returned [${gradient.shape.join(', ')}] for a batch [${batch.shape.join(', ')}]`);
+  }
+  return gradient;
+}
+
+/**
+ * A pixel attribution as a saliency map: `attribution` is the signed attribution, NHWC
+ * `[H][W][C]`, and `data` its channel sum of absolute values, the H×W map viz and metrics use.
+ */
+export function attributionMap(
+  model: Classifier,
+  attribution: Float32Array,
+  target: ResolvedTarget,
+  method: string,
+  params: Record<string, unknown> = {},
+): SaliencyMap {
+  const { height, width, channels } = model.input;
+  if (attribution.length !== height * width * channels) {
+    throw new Error(`${method}: an attribution of ${height}×${width}×${channels} needs ${height * width * channels} values, got ${attribution.length}`);
+  }
+  const data = new Float32Array(height * width);
+  for (let p = 0; p < data.length; p++) {
+    let sum = 0;
+    for (let c = 0; c < channels; c++) sum += Math.abs(attribution[p * channels + c]);
+    data[p] = sum;
+  }
+  return saliencyMap({
+    data,
+    height,
+    width,
+    classIndex: target.index,
+    className: target.name,
+    method,
+    params,
+    attribution: { data: attribution, channels },
+  });
+}
+
+/** Progress of one part of a run reported as part of the whole: `done` offset by `before` of `total`. */
+export function progressPart(
+  onProgress: ((event: ProgressEvent) => void) | undefined,
+  stage: string,
+  before: number,
+  total: number,
+): ((event: ProgressEvent) => void) | undefined {
+  return onProgress && ((event) => onProgress({ stage, done: before + event.done, total }));
+}
+
+/** What a simple gradient method makes of the inputs and their gradients (same shape, `[B, H, W, C]`). */
+export type GradientRule = (inputs: tf.Tensor4D, gradients: tf.Tensor4D) => tf.Tensor;
+
+export interface GradientMethodDefinition {
+  id: string;
+  label: string;
+  paper: Paper;
+  /** Run the gradient with Guided Backprop's ReLU backward. */
+  guided: boolean;
+  rule: GradientRule;
+}
+
+/**
+ * The attributions of a batch of images for one class per row, `[B, H, W, C]` as one array per
+ * image, from one `inputGradients` call. Runs in the caller's tensor scope.
+ */
+export async function gradientAttributions(
+  definition: GradientMethodDefinition,
+  model: GradientClassifier,
+  batch: tf.Tensor4D,
+  classes: number | readonly number[],
+): Promise<Float32Array> {
+  const gradient = await inputGradients(model, batch, classes, definition.guided);
+  try {
+    const attribution = tf.tidy(() => definition.rule(batch, gradient));
+    try {
+      return (await attribution.data()) as Float32Array;
+    } finally {
+      attribution.dispose();
+    }
+  } finally {
+    gradient.dispose();
+  }
+}
+
+/**
+ * A gradient method as a plug-in (white-box, on the input, no parameters): the targets run
+ * `batchSize` at a time as rows of one `inputGradients` call, each row the image with its class.
+ */
+export function defineGradientMethod(definition: GradientMethodDefinition): MethodDescriptor & { readonly definition: GradientMethodDefinition } {
+  return {
+    id: definition.id,
+    label: definition.label,
+    paper: definition.paper,
+    box: 'white',
+    layers: 'none',
+    params: [] as ParamSpec[],
+    definition,
+    check: (model) => requireInputGradients(model, definition.label),
+    run: (model, image, _params, context) => runGradientMethod(definition, model, image, context),
+  };
+}
+
+async function runGradientMethod(
+  definition: GradientMethodDefinition,
+  model: Classifier,
+  image: tf.Tensor4D,
+  context: MethodContext,
+): Promise<SaliencyMap[]> {
+  requireInputGradients(model, definition.label);
+  const { targets } = context;
+  const size = image.size;
+  const attributions = targets.map(() => new Float32Array(size));
+  await runBatched(
+    targets.length,
+    async ({ start, end }) => {
+      const batch = end - start === 1 ? image : (tf.tile(image, [end - start, 1, 1, 1]) as tf.Tensor4D);
+      return gradientAttributions(definition, model, batch, targets.slice(start, end).map((t) => t.index));
+    },
+    (values, { start, end }) => {
+      for (let t = start; t < end; t++) attributions[t].set(values.subarray((t - start) * size, (t - start + 1) * size));
+    },
+    { batchSize: context.batchSize, signal: context.signal, onProgress: context.onProgress, stage: definition.id },
+  );
+  return targets.map((target, t) => attributionMap(model, attributions[t], target, definition.id));
+}

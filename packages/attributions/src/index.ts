@@ -1,0 +1,28 @@
+import type { MethodDescriptor } from '@xai/core';
+import { guidedBackprop } from './guided-backprop.js';
+import { inputXGradient } from './input-x-gradient.js';
+import { integratedGradients } from './integrated-gradients.js';
+import { occlusion } from './occlusion.js';
+import { saliency } from './saliency.js';
+import { smoothGrad } from './smoothgrad.js';
+
+export { saliency, inputXGradient, integratedGradients, guidedBackprop, smoothGrad, occlusion };
+export {
+  attributionMap, defineGradientMethod, gradientAttributions, inputGradients, requireInputGradients,
+  type GradientClassifier, type GradientMethodDefinition, type GradientRule,
+} from './base.js';
+export { BASELINES, gaussianBlur, baselineImage, type Baseline } from './baseline.js';
+export { integratedGradientsOf, type PathWork } from './integrated-gradients.js';
+export { INTEGRATION_RULES, gaussLegendre, pathQuadrature, minimumSteps, type IntegrationRule, type PathQuadrature, type GaussLegendre } from './quadrature.js';
+export { SMOOTHGRAD_BASES, type SmoothGradBase } from './smoothgrad.js';
+export { windowAxis, type WindowAxis } from './occlusion.js';
+
+/** The pixel attributions, in the order of SPEC.md's table, SmoothGrad after its bases. */
+export const ATTRIBUTION_METHODS: readonly MethodDescriptor[] = [
+  saliency,
+  inputXGradient,
+  integratedGradients,
+  guidedBackprop,
+  smoothGrad,
+  occlusion,
+];

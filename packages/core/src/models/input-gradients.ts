@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { InputGradientOptions, InputSpec } from '../classifier.js';
+import { XaiError } from '../errors.js';
+import { ensureGradients } from '../backend/register-gradients.js';
+import { withGuidedRelu } from '../backend/guided-relu.js';
+
+/** What an adapter hands `inputGradientsOf`: its input, class count, fixed batch and a differentiable forward pass. */
+export interface InputGradientModel {
+  readonly input: InputSpec;
+  readonly numClasses: number;
+  /** The batch size every forward pass must have (a model exported with a fixed batch), if any. */
+  readonly fixedBatch?: number;
+  /** Raw logits `[rows, numClasses]` of a preprocessed NHWC batch, built from tfjs ops (so `tf.grad` sees them). */
+  logits(batch: tf.Tensor4D): tf.Tensor2D;
+}
+
+/**
+ * The class of every row of a batch of `rows`: one class for all, or one per row. Throws an
+ * `XaiError` for a class outside `0 … numClasses − 1` or a list of the wrong length.
+ */
+export function classesPerRow(classes: number | readonly number[], rows: number, numClasses: number): number[] {
+  const list = typeof classes === 'number' ? Array.from({ length: rows }, () => classes) : [...classes];
+  if (typeof classes !== 'number' && list.length !== rows) {
+    throw new XaiError(`inputGradients got ${list.length} classes for a batch of ${rows} images; give one class, or one per image`);
+  }
+  for (const c of list) {
+    if (!Number.isInteger(c) || c < 0 || c >= numClasses) {
+      throw new XaiError(`class index ${c} is out of range: the model has ${numClasses} classes (0–${numClasses - 1})`);
+    }
+  }
+  return list;
+}
+
+/**
+ * `∂ logits[b, classes[b]] / ∂ batch[b]` for every row `b` of a preprocessed NHWC batch, as
+ * `[B, H, W, C]`: the gradient of the sum of the selected logits over the batch, one `tf.grad`
+ * (with a fixed batch: one per batch of that size, the last padded with zero images whose rows
+ * select no logit and are dropped). With `guided`, every ReLU's backward is Guided Backprop's
+ * (see `withGuidedRelu` for what counts as a ReLU). The caller owns the result.
+ */
+export async function inputGradientsOf(
+  model: InputGradientModel,
+  batch: tf.Tensor4D,
+  classes: number | readonly number[],
+  options: InputGradientOptions = {},
+): Promise<tf.Tensor4D> {
+  const { height, width, channels } = model.input;
+  const s = batch.shape;
+  if (batch.rank !== 4 || s[1] !== height || s[2] !== width || s[3] !== channels) {
+    throw new XaiError(`inputGradients takes preprocessed NHWC input [B, ${height}, ${width}, ${channels}], got [${s.join(', ')}]`);
+  }
+  if (batch.dtype !== 'float32') throw new XaiError(`inputGradients takes float32 input, got ${batch.dtype}`);
+  const rows = classesPerRow(classes, s[0], model.numClasses);
+  await ensureGradients();
+  if (s[0] === 0) return tf.zeros(s) as tf.Tensor4D;
+  const k = model.numClasses;
+  const unit = model.fixedBatch ?? s[0];
+  const compute = () =>
+    tf.tidy(() => {
+      const parts: tf.Tensor4D[] = [];
+      for (let start = 0; start < s[0]; start += unit) {
+        const n = Math.min(unit, s[0] - start);
+        let chunk = unit === s[0] ? batch : (tf.slice(batch, [start, 0, 0, 0], [n, height, width, channels]) as tf.Tensor4D);
+        if (n < unit) chunk = tf.concat([chunk, tf.zeros([unit - n, height, width, channels])]) as tf.Tensor4D;
+        // Row r selects the logit of its class; padded rows select none.
+        const mask = new Float32Array(unit * k);
+        for (let r = 0; r < n; r++) mask[r * k + rows[start + r]] = 1;
+        const selected = tf.tensor2d(mask, [unit, k]);
+        const sumOfSelected = (x: tf.Tensor) => {
+          const logits = model.logits(x as tf.Tensor4D);
+          if (logits.rank !== 2 || logits.shape[0] !== unit || logits.shape[1] !== k) {
+            throw new XaiError(`the model gave logits [${logits.shape.join(', ')}] for a batch of ${unit}; expected [${unit}, ${k}]`);
+          }
+          return tf.sum(tf.mul(logits, selected));
+        };
+        const gradient = gradOrCleanUp(sumOfSelected, chunk) as tf.Tensor4D;
+        parts.push(n < unit ? (tf.slice(gradient, [0, 0, 0, 0], [n, height, width, channels]) as tf.Tensor4D) : gradient);
+      }
+      return parts.length === 1 ? parts[0] : (tf.concat(parts) as tf.Tensor4D);
+    });
+  return options.guided ? withGuidedRelu(compute) : compute();
+}
+
+/**
+ * `tf.grad(f)(x)`, and when it throws (in the forward pass or the backward one), the tensors
+ * tfjs saved for the backward pass are disposed: tfjs-core keeps them out of every tidy and frees
+ * them only at the end of a backward pass that completes.
+ */
+function gradOrCleanUp(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): tf.Tensor {
+  try {
+    return tf.grad(f)(x);
+  } catch (error) {
+    const state = tf.engine().state as unknown as { gradientDepth: number; activeTape: { saved?: tf.Tensor[] }[] | null };
+    if (state.gradientDepth === 0 && state.activeTape) {
+      for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+      state.activeTape = null;
+    }
+    throw error;
+  }
+}
