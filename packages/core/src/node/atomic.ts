@@ -9,7 +9,10 @@ import { basename, dirname, join } from 'node:path';
 export async function withAtomicFile(path: string, write: (file: FileHandle) => Promise<void>): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
-  await removeStaleTemporaries(dir);
+  if (!swept.has(dir)) {
+    swept.add(dir);
+    await removeStaleTemporaries(dir);
+  }
   const temporary = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
   const file = await open(temporary, 'w');
   try {
@@ -34,16 +37,15 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 }
 
 const TEMPORARY = /^\..+\.(\d+)\.[a-z0-9]+\.tmp$/;
+/** Folders this process has swept already. */
 const swept = new Set<string>();
 
 /**
- * Removes, once per folder and process, the temporary files that killed writers left behind
- * (those whose process is gone), so an interrupted run does not keep a large partial file.
- * Writing into a folder sweeps it; call this for folders a run reads but may not write.
+ * Removes the temporary files that killed writers left in `dir` (those whose process is gone), so
+ * an interrupted run does not keep a large partial file. The first write into a folder sweeps it
+ * (once per process); call this for folders a run resumes in.
  */
 export async function removeStaleTemporaries(dir: string): Promise<void> {
-  if (swept.has(dir)) return;
-  swept.add(dir);
   let names: string[];
   try {
     names = await readdir(dir);
