@@ -33,7 +33,8 @@ describe('xai on the bundled demo model (no --model)', () => {
   it('explain --method all writes a figure and a map per method, and the maps peak on the object', async () => {
     const out = scratchDir();
     const before = tf.memory().numTensors;
-    const run = await xai('explain', star.image, '--method', 'all', '--n', '500', '--out', out, '--quiet');
+    // Small RISE, Integrated Gradients and SmoothGrad runs keep this fast; the golden tests check their full settings.
+    const run = await xai('explain', star.image, '--method', 'all', '--n', '500', '--steps', '8', '--samples', '4', '--out', out, '--quiet');
     expect(run.code).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
     const report = JSON.parse(readFileSync(join(out, 'star-1', 'explain.json'), 'utf8'));
@@ -41,6 +42,13 @@ describe('xai on the bundled demo model (no --model)', () => {
     const truth = JSON.parse(readFileSync(star.groundTruth, 'utf8')) as { bbox: { x: number; y: number; width: number; height: number } };
     expect(Object.keys(report.methods)).toEqual(registry.ids());
     for (const id of registry.ids()) expect(existsSync(join(out, 'star-1', `${id}.png`)), id).toBe(true);
+    // Pixel attributions also write the signed attribution, in the demo model's own (NHWC) layout:
+    // one per class (Occlusion scores every class with the same passes, so it writes them all).
+    for (const id of ['saliency', 'integrated-gradients', 'smoothgrad', 'occlusion']) {
+      const attribution = await readNpyFile(join(out, 'star-1', `${id}.attribution.npy`));
+      expect(attribution.shape, id).toEqual([report.methods[id].classes.length, report.model.input.height, report.model.input.width, report.model.input.channels]);
+      expect(report.methods[id].attribution, id).toMatchObject({ layout: 'NHWC', shape: attribution.shape });
+    }
     // RISE with Gaussian masks is too noisy at N = 500 for its peak to be a fair test.
     for (const method of registry.ids().filter((id) => id !== 'rise-gaussian')) {
       const array = await readNpyFile(join(out, 'star-1', `${method}.npy`));

@@ -6,7 +6,7 @@ import { launchChromium, type RunningBrowser } from './chromium.js';
 import { readPngRgba } from './png.js';
 import { notAnImage, tinyResnetOnnx, unsupportedOpOnnx, vectorModelFiles } from './fixtures.js';
 import { chooseMethod, explain, idle, openApp, screenshot, snapshot, visibleMessage } from './page.js';
-import { demoModel, nodeInput, referenceCurves, referenceMaps, relativeError, startNodeBackend, type PageMap } from './reference.js';
+import { asSaliencyMap, demoModel, nodeInput, referenceCurves, referenceMaps, relativeError, startNodeBackend, type PageMap } from './reference.js';
 import { startPreview, type RunningPreview } from './server.js';
 import { registry } from '../src/worker/methods.js';
 
@@ -18,10 +18,24 @@ const CURVE_TOLERANCE = 1e-4;
 const GPU_TOLERANCE = 1e-3;
 /** Set on every method that shows these fields (RISE's); the rest run on their defaults. */
 const RISE = { n: 300, s: 8, p1: 0.5, seed: 3 };
+/**
+ * Smaller runs than the defaults for the attributions that make many passes. The form keeps a
+ * shared field's value, so SmoothGrad names the steps Integrated Gradients left there.
+ */
+const FEW_PASSES: Record<string, Record<string, string | number>> = {
+  'integrated-gradients': { steps: 8 },
+  smoothgrad: { samples: 4, noise: 0.1, seed: 3, steps: 8 },
+  occlusion: { window: 24, stride: 12 },
+};
+/** The fields set for a method: RISE's where it shows them, or its small-run values. */
+function fieldsFor(id: string): Record<string, string | number> {
+  return FEW_PASSES[id] ?? RISE;
+}
 /** Every registered method runs in the page and in Node; these must be among them. */
 const REQUIRED = [
   'rise', 'rise-gaussian', 'abs-cam-init', 'abs-cam-final',
-  'grad-cam', 'grad-cam-pp', 'layer-cam', 'score-cam', 'ablation-cam', 'eigen-cam',
+  'grad-cam', 'guided-grad-cam', 'grad-cam-pp', 'layer-cam', 'score-cam', 'ablation-cam', 'eigen-cam',
+  'saliency', 'input-x-gradient', 'integrated-gradients', 'guided-backprop', 'smoothgrad', 'occlusion',
 ];
 const METHODS = registry.list();
 
@@ -53,6 +67,12 @@ async function checkAgainstNode(maps: PageMap[], tolerance: number): Promise<voi
     maps.forEach((map, k) => {
       expect(expected[k].classIndex).toBe(map.classIndex);
       expect(relativeError(map.data, expected[k].data), `${map.method} class ${map.classIndex}`).toBeLessThan(tolerance);
+      // Attributions carry their signed values too (NHWC), which must agree as well.
+      expect(map.attribution === undefined, `${map.method} has an attribution in the page as in Node`).toBe(expected[k].attribution === undefined);
+      if (map.attribution) {
+        expect(map.attribution.channels).toBe(expected[k].attribution!.channels);
+        expect(relativeError(map.attribution.data, expected[k].attribution!.data), `${map.method} class ${map.classIndex} attribution`).toBeLessThan(tolerance);
+      }
     });
   } finally {
     input.dispose();
@@ -93,7 +113,7 @@ describe('the playground in Chromium', () => {
       (all as HTMLOptionElement[]).map((o) => [o.value, o.textContent, o.disabled]),
     );
     expect(options).toEqual(METHODS.map((m) => [m.id, m.label, false]));
-    // One field per parameter name (all specs agree here), shown only for the methods that take it.
+    // One field per parameter name (all specs agree here but for their help), shown only for the methods that take it.
     const names = new Set(METHODS.flatMap((m) => m.params.map((p) => p.name)));
     expect(await page.locator('#params label.param').count()).toBe(names.size);
     for (const method of METHODS) {
@@ -136,7 +156,8 @@ describe('the playground in Chromium', () => {
 
   for (const method of METHODS) {
     test(`${method.id}: the maps equal Node's`, async () => {
-      await explain(page, method.id, RISE);
+      const fields = fieldsFor(method.id);
+      await explain(page, method.id, fields);
       const state = await snapshot(page);
       expect(state.explained?.method).toBe(method.id);
       const maps = state.explained!.maps;
@@ -148,7 +169,7 @@ describe('the playground in Chromium', () => {
         expect(maps).toHaveLength(1);
         expect(maps[0].classIndex).toBe(state.top![0].classIndex);
       }
-      const ownParams = Object.fromEntries(method.params.map((p) => [p.name, p.name in RISE ? RISE[p.name as keyof typeof RISE] : p.default]));
+      const ownParams = Object.fromEntries(method.params.map((p) => [p.name, p.name in fields ? fields[p.name] : p.default]));
       expect(maps[0].params).toMatchObject(ownParams);
       if (method.layers !== 'none') expect(maps[0].params).toMatchObject({ layer: state.model!.defaultLayer, layerChosenBy: 'default' });
       // Methods that draw masks show a few (6 masks and 6 masked images).
@@ -188,7 +209,7 @@ describe('the playground in Chromium', () => {
     expect(curves.insertion.scores).toHaveLength(96 + 1);
     const input = nodeInput(model, state.image!);
     try {
-      const expected = await referenceCurves(model, input, { ...map, data: Float32Array.from(map.data) });
+      const expected = await referenceCurves(model, input, asSaliencyMap(map));
       for (const kind of ['insertion', 'deletion'] as const) {
         expect(curves[kind].classIndex).toBe(map.classIndex);
         expect(Math.abs(curves[kind].auc - expected[kind].auc)).toBeLessThan(CURVE_TOLERANCE);
@@ -247,7 +268,7 @@ describe('the playground in Chromium', () => {
     const deletions: Record<string, [number, number]> = {};
     try {
       for (const entry of comparison) {
-        const map = { ...entry.map, data: Float32Array.from(entry.map.data) };
+        const map = asSaliencyMap(entry.map);
         const expected = await referenceCurves(model, input, map);
         for (const kind of ['insertion', 'deletion'] as const) {
           expect(Math.abs(entry.curves[kind].auc - expected[kind].auc), `${map.method} ${kind}`).toBeLessThan(CURVE_TOLERANCE);

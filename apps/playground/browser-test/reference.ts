@@ -23,6 +23,13 @@ export interface PageMap {
   width: number;
   params: Record<string, unknown>;
   data: number[];
+  /** Pixel attributions: the signed values, NHWC. */
+  attribution?: { data: number[]; channels: number };
+}
+
+/** A page's map as the toolkit's `SaliencyMap` (the H×W map; the curves do not use the attribution). */
+export function asSaliencyMap({ attribution: _attribution, ...map }: PageMap): SaliencyMap {
+  return { ...map, data: Float32Array.from(map.data) };
 }
 
 export interface PageImage {

@@ -2,7 +2,16 @@ import type { SaliencyMap } from '@xai/core';
 import { state } from './state.js';
 
 function plainMap(map: SaliencyMap) {
-  return { method: map.method, classIndex: map.classIndex, height: map.height, width: map.width, params: map.params, data: Array.from(map.data) };
+  const { attribution } = map;
+  return {
+    method: map.method,
+    classIndex: map.classIndex,
+    height: map.height,
+    width: map.width,
+    params: map.params,
+    data: Array.from(map.data),
+    ...(attribution ? { attribution: { data: Array.from(attribution.data), channels: attribution.channels } } : {}),
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import {
 } from '@xai/testing';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import {
-  CAM_METHODS, ablationCam, eigenCam, gradCam, gradCamElementwise, gradCamPlusPlus, hiResCam, layerCam, scoreCam, xGradCam,
+  CAM_METHODS, ablationCam, eigenCam, gradCam, gradCamElementwise, gradCamPlusPlus, guidedGradCam, hiResCam, layerCam, scoreCam, xGradCam,
 } from '../src/index.js';
 import { RAW_REFERENCES, postProcessReference, weightedReference } from './helpers/reference.js';
 import { tinyChelseaImage } from './helpers/tiny-chelsea.js';
@@ -20,9 +20,10 @@ function linearImage(model: SpatialLinearClassifier): tf.Tensor4D {
 }
 
 describe('descriptors', () => {
-  it('lists the nine CAMs in order, with their ids and labels', () => {
+  it('lists the ten CAMs in order, with their ids and labels', () => {
     expect(CAM_METHODS.map((m) => [m.id, m.label])).toEqual([
       ['grad-cam', 'Grad-CAM'],
+      ['guided-grad-cam', 'Guided Grad-CAM'],
       ['grad-cam-pp', 'Grad-CAM++'],
       ['xgrad-cam', 'XGrad-CAM'],
       ['hires-cam', 'HiResCAM'],
@@ -32,7 +33,7 @@ describe('descriptors', () => {
       ['ablation-cam', 'Ablation-CAM'],
       ['eigen-cam', 'Eigen-CAM'],
     ]);
-    expect(CAM_METHODS).toEqual([gradCam, gradCamPlusPlus, xGradCam, hiResCam, gradCamElementwise, layerCam, scoreCam, ablationCam, eigenCam]);
+    expect(CAM_METHODS).toEqual([gradCam, guidedGradCam, gradCamPlusPlus, xGradCam, hiResCam, gradCamElementwise, layerCam, scoreCam, ablationCam, eigenCam]);
   });
 
   it('are white-box, work at one or more layers, take no parameters of their own, and cite their paper', () => {
@@ -43,6 +44,7 @@ describe('descriptors', () => {
       expect(m.paper.year).toBeGreaterThanOrEqual(2017);
     }
     expect(gradCam.paper).toMatchObject({ authors: expect.stringMatching(/^Selvaraju/), year: 2017 });
+    expect(guidedGradCam.paper).toEqual(gradCam.paper);
     expect(gradCamPlusPlus.paper).toMatchObject({ authors: expect.stringMatching(/^Chattopadhyay/), year: 2018 });
     expect(xGradCam.paper).toMatchObject({ authors: expect.stringMatching(/^Fu/), year: 2020 });
     expect(hiResCam.paper).toMatchObject({ authors: 'Draelos, Carin', year: 2020 });
@@ -54,7 +56,7 @@ describe('descriptors', () => {
 
   it('register in a MethodRegistry', () => {
     const registry = new MethodRegistry(CAM_METHODS);
-    expect(registry.ids()).toHaveLength(9);
+    expect(registry.ids()).toHaveLength(10);
     expect(registry.label('grad-cam-pp')).toBe('Grad-CAM++');
   });
 
@@ -72,8 +74,11 @@ describe('descriptors', () => {
   });
 });
 
+/** Guided Grad-CAM needs `inputGradients`, which the spatial-linear test model has not (tested on tiny-chelsea below). */
+const LAYER_ONLY = CAM_METHODS.filter((m) => m !== guidedGradCam);
+
 describe('targets', () => {
-  it.each(CAM_METHODS.map((m) => [m.id, m] as [string, MethodDescriptor]))('%s gives one map per target, each as alone', async (_id, method) => {
+  it.each(LAYER_ONLY.map((m) => [m.id, m] as [string, MethodDescriptor]))('%s gives one map per target, each as alone', async (_id, method) => {
     const model = new SpatialLinearClassifier();
     const image = linearImage(model);
     const maps = await expectNoLeak(() => explainWith(method, model, image, { targets: [2, 'class-0'], layer: 'features', batchSize: 4 }));
@@ -159,6 +164,19 @@ describe.each([
   });
 });
 
+describe('Guided Grad-CAM needs inputGradients', () => {
+  it('refuses a model without it in prepareMethod, saying what it needs, leaking nothing and making no pass', async () => {
+    const model = new SpatialLinearClassifier();
+    const image = linearImage(model);
+    const error = await expectRejectsWithoutLeak(() => explainWith(guidedGradCam, model, image, { targets: 0, layer: 'features' }));
+    image.dispose();
+    expect(error).toBeInstanceOf(XaiError);
+    expect(error.message).toMatch(/Guided Grad-CAM needs the gradient of a class logit with respect to the input/);
+    expect(error.message).toContain('engine test:spatial-linear');
+    expect(model.gradientCalls + model.predictCalls).toBe(0);
+  });
+});
+
 describe('tiny-chelsea (LayersModel)', () => {
   let tfModel: LayersModel;
   let model: WhiteBoxClassifier;
@@ -238,5 +256,40 @@ describe('tiny-chelsea (LayersModel)', () => {
     expect(map.params).toMatchObject({ layer: 'layer4', layerChosenBy: 'default' });
     const golden = readFixtureFloat32('tiny-chelsea', 'baselines', 'gradcam_layer4.npy').data;
     expect(maxAbsDiff(map.data, golden)).toBeLessThanOrEqual(1e-4);
+  });
+
+  describe('Guided Grad-CAM', () => {
+    async function guided(classIndex: number): Promise<Float32Array> {
+      const g = await model.inputGradients!(image, classIndex, { guided: true });
+      const data = Float32Array.from(await g.data());
+      g.dispose();
+      return data;
+    }
+
+    it('is Guided Backprop times the Grad-CAM map broadcast over the channels, one map per target, each as alone', async () => {
+      const events: ProgressEvent[] = [];
+      const maps = await expectNoLeak(() =>
+        explainWith(guidedGradCam, model, image, { targets: [2, 1, 0], layer: ['layer3', 'layer4'], batchSize: 2, onProgress: (e) => events.push(e) }),
+      );
+      expect(maps.map((m) => [m.classIndex, m.method])).toEqual([[2, 'guided-grad-cam'], [1, 'guided-grad-cam'], [0, 'guided-grad-cam']]);
+      expect(events).toEqual([{ stage: 'guided-grad-cam', done: 2, total: 3 }, { stage: 'guided-grad-cam', done: 3, total: 3 }]);
+      for (const map of maps) {
+        expect(map.params).toMatchObject({ layer: 'layer3,layer4', targetChosenBy: 'caller', batchSize: 2 });
+        const [cam] = await expectNoLeak(() => explainWith(gradCam, model, image, { targets: map.classIndex, layer: ['layer3', 'layer4'] }));
+        const gb = await guided(map.classIndex);
+        const expected = gb.map((v, i) => v * cam.data[Math.floor(i / 3)]);
+        expect(map.attribution?.channels).toBe(3);
+        expect(maxAbsDiff(map.attribution!.data, expected), `class ${map.classIndex}`).toBeLessThanOrEqual(1e-6);
+        const sums = cam.data.map((_, p) => Math.abs(expected[3 * p]) + Math.abs(expected[3 * p + 1]) + Math.abs(expected[3 * p + 2]));
+        expect(maxAbsDiff(map.data, sums)).toBeLessThanOrEqual(1e-6);
+        const [alone] = await expectNoLeak(() => explainWith(guidedGradCam, model, image, { targets: map.classIndex, layer: ['layer3', 'layer4'] }));
+        expect(maxAbsDiff(map.attribution!.data, alone.attribution!.data)).toBeLessThanOrEqual(1e-6);
+      }
+    });
+
+    it('stops with an AbortError when the signal fires, leaking no tensor', async () => {
+      const aborted = await expectRejectsWithoutLeak(() => explainWith(guidedGradCam, model, image, { targets: 1, signal: AbortSignal.abort() }));
+      expect(aborted.name).toBe('AbortError');
+    });
   });
 });

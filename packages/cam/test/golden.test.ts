@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LayersClassifier, explainWith, type Classifier, type MethodDescriptor } from '@xai/core';
 import { loadOnnxModel } from '@xai/onnx/node';
-import { TEST_BACKENDS, buildTinyChelseaLayersModel, expectNoLeak, fixturePath, maxAbsDiff, readFixtureFloat32, useBackend } from '@xai/testing';
-import { ablationCam, gradCam, gradCamElementwise, gradCamPlusPlus, hiResCam, layerCam, scoreCam, xGradCam } from '../src/index.js';
+import { TEST_BACKENDS, buildTinyChelseaLayersModel, expectNoLeak, fixturePath, maxAbs, maxAbsDiff, readFixtureFloat32, useBackend } from '@xai/testing';
+import { ablationCam, gradCam, gradCamElementwise, gradCamPlusPlus, guidedGradCam, hiResCam, layerCam, scoreCam, xGradCam } from '../src/index.js';
 import { tinyChelseaImage } from './helpers/tiny-chelsea.js';
 
 interface Baselines {
@@ -104,5 +104,47 @@ describe('golden Score-CAM with the masked passes through the fast engine (auto)
     const error = maxAbsDiff(map.data, golden(`scorecam_${layer}`));
     errors.push({ backend: 'wasm', path: model.engine, file: `scorecam_${layer}`, error });
     expect(error).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
+
+/**
+ * Guided Grad-CAM has no golden of its own: it is the product of two, Captum's Guided Backprop
+ * (`guided_backprop.npy`, 1×3×64×64) and pytorch-grad-cam's Grad-CAM at layer4
+ * (`gradcam_layer4.npy`, 64×64), broadcast over the channels; within 1e-4 · max |product|.
+ */
+function guidedGradCamGolden(): Float32Array {
+  const guided = readFixtureFloat32('tiny-chelsea', 'baselines', 'guided_backprop.npy');
+  expect(guided.shape).toEqual([1, 3, 64, 64]);
+  const cam = golden('gradcam_layer4');
+  // NCHW → NHWC, times the map.
+  const out = new Float32Array(64 * 64 * 3);
+  for (let c = 0; c < 3; c++) for (let p = 0; p < 64 * 64; p++) out[p * 3 + c] = guided.data[c * 64 * 64 + p] * cam[p];
+  return out;
+}
+
+describe.each(TEST_BACKENDS)('golden tiny-chelsea Guided Grad-CAM on %s', (backend) => {
+  it.each(Object.keys(PATHS) as (keyof typeof PATHS)[])('through the %s model: guided_backprop × gradcam_layer4', async (path) => {
+    await useBackend(backend);
+    const model = await PATHS[path]();
+    const image = tinyChelseaImage();
+    try {
+      const maps = await expectNoLeak(() => explainWith(guidedGradCam, model, image, { targets: CLASS, layer: 'layer4', batchSize: 16 }));
+      expect(maps).toHaveLength(1);
+      const [map] = maps;
+      expect(map).toMatchObject({ method: 'guided-grad-cam', classIndex: CLASS, height: 64, width: 64 });
+      expect(map.params).toMatchObject({ layer: 'layer4', layerChosenBy: 'caller', targetChosenBy: 'caller' });
+      expect(map.attribution?.channels).toBe(3);
+      const expected = guidedGradCamGolden();
+      expect(maxAbs(expected)).toBeGreaterThan(0);
+      const error = maxAbsDiff(map.attribution!.data, expected) / maxAbs(expected);
+      errors.push({ backend, path, file: 'guided_backprop×gradcam_layer4', error });
+      expect(error).toBeLessThanOrEqual(TOLERANCE);
+      // The map is the channel sum of |attribution|.
+      const sums = new Float32Array(64 * 64).map((_, p) => Math.abs(expected[3 * p]) + Math.abs(expected[3 * p + 1]) + Math.abs(expected[3 * p + 2]));
+      expect(maxAbsDiff(map.data, sums) / maxAbs(sums)).toBeLessThanOrEqual(TOLERANCE);
+    } finally {
+      image.dispose();
+      model.dispose();
+    }
   });
 });

@@ -152,9 +152,9 @@ function withoutForwardFrom(model: WhiteBoxClassifier) {
   return { bare, calls };
 }
 
-it('covers the nine CAMs and the two Abs-CAM variants', () => {
+it('covers the ten CAMs and the two Abs-CAM variants', () => {
   expect(METHODS.map(([id]) => id)).toEqual([
-    'grad-cam', 'grad-cam-pp', 'xgrad-cam', 'hires-cam', 'grad-cam-elementwise', 'layer-cam', 'score-cam', 'ablation-cam', 'eigen-cam',
+    'grad-cam', 'guided-grad-cam', 'grad-cam-pp', 'xgrad-cam', 'hires-cam', 'grad-cam-elementwise', 'layer-cam', 'score-cam', 'ablation-cam', 'eigen-cam',
     'abs-cam-init', 'abs-cam-final',
   ]);
 });
@@ -213,6 +213,12 @@ describe.each(TEST_BACKENDS)('the same network as a GraphModel and a LayersModel
       const expected = fromLayers[t].data;
       expect([map.height, map.width]).toEqual([SIZE, SIZE]);
       expect(maxAbsDiff(map.data, expected), `class ${map.classIndex}`).toBeLessThanOrEqual(tolerance(expected));
+      // Guided Grad-CAM's signed attribution too.
+      expect(map.attribution === undefined).toBe(fromLayers[t].attribution === undefined);
+      if (map.attribution) {
+        const signed = fromLayers[t].attribution!.data;
+        expect(maxAbsDiff(map.attribution.data, signed), `class ${map.classIndex} attribution`).toBeLessThanOrEqual(tolerance(signed));
+      }
       // Not constant: a map the same everywhere would agree trivially.
       expect(Math.max(...expected) - Math.min(...expected), `class ${map.classIndex} spread`).toBeGreaterThan(0.1 * maxAbs(expected));
       expect(maxAbs(expected)).toBeGreaterThan(0);

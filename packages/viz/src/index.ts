@@ -1,7 +1,7 @@
 export type { Curve, Grid, RawImage, Rgb, RgbaImage, SaliencyMap } from './types.js';
 export { VizError } from './errors.js';
-export { colormap, COLORMAP_NAMES, DEFAULT_COLORMAP, isColormapName, type Colormap, type ColormapName } from './colormaps/index.js';
-export { normalize, valueRange, type ValueRange } from './normalize.js';
+export { colormap, COLORMAP_NAMES, DEFAULT_COLORMAP, DEFAULT_DIVERGING_COLORMAP, isColormapName, type Colormap, type ColormapName } from './colormaps/index.js';
+export { normalize, symmetricRange, valueRange, type ValueRange } from './normalize.js';
 export { colorize, colormapStrip, type ColorizeOptions } from './colorize.js';
 export { overlay, DEFAULT_ALPHA, type OverlayOptions } from './overlay.js';
 export { resizeGrid, resizeRgba } from './resize.js';
@@ -11,7 +11,7 @@ export { classLabel } from './labels.js';
 export { encodePng, encodePngSync } from './png/encode.js';
 export { dataUri } from './png/data-uri.js';
 export { escapeXml } from './svg/markup.js';
-export { figureSvg, type FigureOptions, type MapLike } from './svg/figure.js';
+export { figureSvg, type FigureOptions, type MapLike, type SignedPanel } from './svg/figure.js';
 export { curvesSvg, type CurvesOptions, type CurveSeries } from './svg/curves.js';
 export { maskGridSvg, type MaskGridSvgOptions } from './svg/mask-grid.js';
 export { reportHtml, type ReportOptions, type ReportRow, type ReportResult, type ReportSummary } from './html/report.js';

@@ -16,6 +16,16 @@ export function valueRange(values: ArrayLike<number>): [number, number] {
 }
 
 /**
+ * `[−m, m]` with `m` the largest finite `|v|`: a range centred on 0, so a diverging colour map puts
+ * 0 at its middle. `[0, 0]` when every value is 0 (or none is finite).
+ */
+export function symmetricRange(values: ArrayLike<number>): [number, number] {
+  const [low, high] = valueRange(values);
+  const m = Math.max(Math.abs(low), Math.abs(high));
+  return [-m, m];
+}
+
+/**
  * Values rescaled to [0, 1]: by their own min and max, or by a fixed `range` (values outside it
  * are clamped). A constant map becomes all zeros; NaN becomes 0.
  */

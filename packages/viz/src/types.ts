@@ -13,6 +13,11 @@ export interface SaliencyMap {
   /** e.g. `rise`, `rise-gaussian`, `abs-cam-init`, `abs-cam-final`. */
   method: string;
   params: Record<string, unknown>;
+  /**
+   * For pixel attributions: the signed attribution, NHWC `[height, width, channels]` row-major;
+   * `data` is then the channel sum of its absolute value.
+   */
+  attribution?: { data: Float32Array; channels: number };
 }
 
 /** Decoded pixels, 0–255, interleaved: grey, grey + alpha, RGB or RGBA. */

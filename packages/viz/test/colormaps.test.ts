@@ -1,15 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { colormap, COLORMAP_NAMES, colormapStrip, DEFAULT_COLORMAP, VizError } from '../src/index.js';
+import { colormap, COLORMAP_NAMES, colormapStrip, DEFAULT_COLORMAP, DEFAULT_DIVERGING_COLORMAP, VizError } from '../src/index.js';
 
 function near(actual: readonly number[], expected: readonly number[], tolerance: number): void {
   actual.forEach((v, i) => expect(Math.abs(v - expected[i]), `channel ${i}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tolerance));
 }
 
 describe('colormap', () => {
-  it('offers jet (the default), viridis, turbo, inferno and grey', () => {
-    expect(COLORMAP_NAMES).toEqual(['jet', 'viridis', 'turbo', 'inferno', 'grey']);
+  it('offers jet (the default), viridis, turbo, inferno, grey and the diverging coolwarm', () => {
+    expect(COLORMAP_NAMES).toEqual(['jet', 'viridis', 'turbo', 'inferno', 'grey', 'coolwarm']);
+    expect(DEFAULT_DIVERGING_COLORMAP).toBe('coolwarm');
     expect(DEFAULT_COLORMAP).toBe('jet');
     expect(colormap()(0)).toEqual(colormap('jet')(0));
+  });
+
+  it("gives coolwarm Moreland's ends and neutral middle, blue below and red above, symmetric in lightness", () => {
+    const coolwarm = colormap('coolwarm');
+    expect(coolwarm(0)).toEqual([59, 76, 192]);
+    expect(coolwarm(0.5)).toEqual([221, 221, 221]);
+    expect(coolwarm(1)).toEqual([180, 4, 38]);
+    for (const t of [0.1, 0.25, 0.4]) {
+      const [r, , b] = coolwarm(t);
+      expect(b, `t = ${t}`).toBeGreaterThan(r);
+      const [r2, , b2] = coolwarm(1 - t);
+      expect(r2, `t = ${1 - t}`).toBeGreaterThan(b2);
+      // Equal distances from 0 read equally strong: similar lightness on both sides.
+      const light = ([R, G, B]: number[]) => 0.2126 * R + 0.7152 * G + 0.0722 * B;
+      expect(Math.abs(light(coolwarm(t)) - light(coolwarm(1 - t))), `t = ${t}`).toBeLessThan(30);
+    }
   });
 
   it('gives jet its defining knots: dark blue, blue, cyan-green, yellow, red, dark red', () => {

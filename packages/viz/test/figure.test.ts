@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { figureSvg } from '../src/index.js';
+import { figureSvg, symmetricRange } from '../src/index.js';
 import { svgToPng } from '../src/node/index.js';
 import { dataUris, decodeWithSharp, pngFromDataUri, rampMap, solidImage } from './helpers.js';
 
@@ -60,5 +60,45 @@ describe('colour bar ticks', () => {
     expect(svg).toContain('>0</text>');
     expect(svg).not.toContain('e-9');
     expect(svg).toContain('>0.75</text>');
+  });
+});
+
+describe('signed attributions', () => {
+  // A 2×2 map whose signed attribution (2 channels) sums to −2, 0, 1, 2 per pixel.
+  const attribution = { data: new Float32Array([-1, -1, 0.5, -0.5, 1, 0, 3, -1]), channels: 2 };
+  const attributed = { data: new Float32Array([2, 1, 1, 4]), height: 2, width: 2, classIndex: 1, method: 'saliency', attribution };
+
+  it('symmetricRange is ±max|v|', () => {
+    expect(symmetricRange([-2, 0.5, 1])).toEqual([-2, 2]);
+    expect(symmetricRange([0.1, 3])).toEqual([-3, 3]);
+    expect(symmetricRange([0, 0])).toEqual([-0, 0]);
+  });
+
+  it('adds a third panel: the channel sum in coolwarm centred on 0, ticks at −m, 0, m, beside the absolute map', async () => {
+    const svg = await figureSvg(solidImage(2, 2, [0, 0, 0]), attributed, { overlayTitle: 'Saliency' });
+    const uris = dataUris(svg);
+    expect(uris).toHaveLength(5); // image, overlay, its bar, signed panel, its bar
+    expect(svg).toContain('>Saliency, |attribution|</text>');
+    expect(svg).toContain('>Saliency, signed</text>');
+    for (const tick of ['>-2</text>', '>0</text>', '>2</text>']) expect(svg).toContain(tick);
+    const signed = await decodeWithSharp(pngFromDataUri(uris[3]));
+    const pixel = (i: number) => Array.from(signed.data.subarray(4 * i, 4 * i + 3));
+    expect(pixel(0)).toEqual([59, 76, 192]); // −2 = −m: the blue end
+    expect(pixel(1)).toEqual([221, 221, 221]); // 0: the neutral middle
+    expect(pixel(3)).toEqual([180, 4, 38]); // 2 = m: the red end
+    // Three panels are wider than two.
+    const width = (s: string) => Number(/width="([\d.]+)"/.exec(s)![1]);
+    const plain = await figureSvg(solidImage(2, 2, [0, 0, 0]), attributed, { signed: false });
+    expect(dataUris(plain)).toHaveLength(3);
+    expect(width(svg)).toBeGreaterThan(width(plain) + 300);
+  });
+
+  it('takes signed values given as an option, with its own title, and refuses a wrong size', async () => {
+    const map = { ...rampMap(2, 2), method: 'x' };
+    const svg = await figureSvg(solidImage(2, 2, [0, 0, 0]), map, { signed: { data: new Float32Array([0, 0, 0, 0]), height: 2, width: 2, title: 'delta' } });
+    expect(svg).toContain('>delta</text>');
+    expect(dataUris(svg)).toHaveLength(5);
+    await expect(figureSvg(solidImage(2, 2, [0, 0, 0]), map, { signed: { data: new Float32Array(3), height: 2, width: 2 } })).rejects.toThrow(/signed map/);
+    await expect(figureSvg(solidImage(2, 2, [0, 0, 0]), { ...attributed, attribution: { data: new Float32Array(3), channels: 2 } })).rejects.toThrow(/needs 8 values, got 3/);
   });
 });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import { runPrepared, XaiError, type MethodDescriptor, type PreparedMethod, type SaliencyMap } from '@xai/core';
+import { runPrepared, XaiError, type Layout, type MethodDescriptor, type PreparedMethod, type SaliencyMap } from '@xai/core';
 import { writeNpyFile, writeFileAtomic } from '@xai/core/node';
 import { binaryMasks, gaussianMasks, riseWithMasks } from '@xai/rise';
 import { readMasksFile, writeMasksFile } from '@xai/rise/node';
@@ -184,10 +184,17 @@ async function explainOne(input: LoadedInput, run: ExplainRun): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     const shown = maps.find((m) => m.classIndex === top[0].classIndex) ?? maps[0];
     const files: string[] = [];
+    let attributionFile: string | undefined;
     if (run.formats.includes('npy')) {
       const path = join(dir, `${id}.npy`);
       await writeNpyFile(path, mapsToNpy(maps));
       files.push(path);
+      if (maps.every((m) => m.attribution)) {
+        const raw = join(dir, `${id}.attribution.npy`);
+        await writeNpyFile(raw, attributionsToNpy(maps, model.input.layout));
+        files.push(raw);
+        attributionFile = raw;
+      }
     }
     if (run.formats.includes('png')) {
       const path = join(dir, `${id}.png`);
@@ -203,6 +210,7 @@ async function explainOne(input: LoadedInput, run: ExplainRun): Promise<void> {
       params: withNormalisation(shown.params),
       seconds,
       files,
+      ...(shown.attribution ? { attribution: attributionRecord(maps, model.input.layout, attributionFile) } : {}),
     };
   }
   if (run.formats.includes('json')) {
@@ -225,6 +233,39 @@ function withNormalisation(params: SaliencyMap['params']): SaliencyMap['params']
   if (!params || !('normalizingMean' in params)) return params;
   const byP1 = params.masks === 'binary' && params.p1 !== undefined;
   return { ...params, normalisation: byP1 ? 'N·p1' : "N·measured mean of the masks" };
+}
+
+/**
+ * Pixel attributions, signed, in the model's own layout: 1×C×H×W (NCHW models, e.g. ONNX from
+ * PyTorch, as Captum gives them) or 1×H×W×C (NHWC); several classes → T×… in class order.
+ */
+function attributionsToNpy(maps: SaliencyMap[], layout: Layout) {
+  const sorted = [...maps].sort((a, b) => a.classIndex - b.classIndex);
+  const { height, width } = sorted[0];
+  const channels = sorted[0].attribution!.channels;
+  const size = height * width * channels;
+  const data = new Float32Array(sorted.length * size);
+  sorted.forEach((m, t) => {
+    const nhwc = m.attribution!.data;
+    if (layout === 'NHWC') {
+      data.set(nhwc, t * size);
+      return;
+    }
+    const out = data.subarray(t * size, (t + 1) * size);
+    for (let p = 0; p < height * width; p++) {
+      for (let c = 0; c < channels; c++) out[c * height * width + p] = nhwc[p * channels + c];
+    }
+  });
+  const shape = layout === 'NHWC' ? [sorted.length, height, width, channels] : [sorted.length, channels, height, width];
+  return { dtype: 'float32' as const, shape, data };
+}
+
+/** What explain.json says of the attribution file: its layout, shape and path (when written). */
+function attributionRecord(maps: SaliencyMap[], layout: Layout, file: string | undefined) {
+  const { height, width } = maps[0];
+  const channels = maps[0].attribution!.channels;
+  const shape = layout === 'NHWC' ? [maps.length, height, width, channels] : [maps.length, channels, height, width];
+  return { layout, shape, signed: true, map: 'channel sum of |attribution|', ...(file ? { file } : {}) };
 }
 
 /** One map → H×W; several → T×H×W in class order (every class, for RISE, is K×H×W). */

@@ -90,7 +90,22 @@ export class MethodForm {
   private show(): void {
     const id = byId<HTMLSelectElement>('method').value;
     const method = this.methods.find((m) => m.id === id);
-    for (const field of this.fields) byId(field.id).closest('label')!.hidden = !method || !field.methods.includes(id);
+    const box = byId('params');
+    // The chosen method's fields in its own order (moved to the end, the hidden ones before them).
+    for (const spec of method?.params ?? []) {
+      const field = this.fields.find((f) => f.spec.name === spec.name && f.methods.includes(id));
+      if (field) box.append(byId(field.id).closest('label')!);
+    }
+    for (const field of this.fields) {
+      const label = byId(field.id).closest('label')!;
+      label.hidden = !method || !field.methods.includes(id);
+      // A shared field (RISE's seed, SmoothGrad's seed) explains itself in the chosen method's words.
+      const spec = method?.params.find((p) => p.name === field.spec.name);
+      if (!label.hidden && spec) {
+        label.title = fieldTitle(spec);
+        label.querySelector('.param-help')!.textContent = spec.help;
+      }
+    }
     const about = byId('method-about');
     about.replaceChildren(...(method ? aboutMethod(method) : []));
     const layerLabel = byId('layer-label');

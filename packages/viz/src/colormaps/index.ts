@@ -1,12 +1,13 @@
 import { VizError } from '../errors.js';
 import type { Rgb } from '../types.js';
 import type { Channel } from './channel.js';
+import { coolwarm } from './diverging.js';
 import { jet } from './jet.js';
 import { inferno, turbo, viridis } from './perceptual.js';
 
 const grey: readonly Channel[] = [(t) => t, (t) => t, (t) => t];
 
-const CHANNELS = { jet, viridis, turbo, inferno, grey } satisfies Record<string, readonly Channel[]>;
+const CHANNELS = { jet, viridis, turbo, inferno, grey, coolwarm } satisfies Record<string, readonly Channel[]>;
 
 export type ColormapName = keyof typeof CHANNELS;
 
@@ -14,6 +15,9 @@ export type ColormapName = keyof typeof CHANNELS;
 export const COLORMAP_NAMES = Object.keys(CHANNELS) as ColormapName[];
 
 export const DEFAULT_COLORMAP: ColormapName = 'jet';
+
+/** The diverging map for signed values (attributions), centred on 0: negative blue, positive red. */
+export const DEFAULT_DIVERGING_COLORMAP: ColormapName = 'coolwarm';
 
 /** A colour map: t ∈ [0, 1] (clamped; NaN counts as 0) → an 8-bit `[r, g, b]`. */
 export type Colormap = (t: number) => Rgb;

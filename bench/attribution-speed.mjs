@@ -1,0 +1,182 @@
+// Integrated Gradients (32 steps) and Occlusion on a ResNet-18 (224×224) against the same
+// computation in plain PyTorch (bench/torch/attribution_speed.py), in the same sitting, with the
+// same weights (PyTorch exports the seeded network to ONNX, which we load) and the same input.
+//
+//   node bench/attribution-speed.mjs [--batch 8] [--steps 32] [--window 32] [--stride 16] [--repeat 3]
+//                                    [--dir /tmp/xai-bench] [--python /usr/bin/python3]
+//
+// Needs Debian's PyTorch (apt-get install -y python3-torch python3-torchvision python3-onnx) and
+// the built packages (pnpm build). PyTorch runs first, on 2 threads, then ours: Integrated
+// Gradients' gradients on the tfjs graph (wasm, one thread in Node), B scaled inputs a backward
+// pass; Occlusion's occluded copies through `predict` on onnxruntime-node (2 intra-op threads),
+// B a pass. Ratios are PyTorch time / ours: above 1, ours is faster. As a check, the largest
+// absolute difference between our signed attribution and PyTorch's, relative to PyTorch's largest
+// absolute value.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const args = parseArgs(process.argv.slice(2));
+const batchSize = Number(args.batch ?? 8);
+const steps = Number(args.steps ?? 32);
+const window = Number(args.window ?? 32);
+const stride = Number(args.stride ?? 16);
+const repeat = Number(args.repeat ?? 3);
+const dir = args.dir ?? '/tmp/xai-bench';
+const python = args.python ?? '/usr/bin/python3';
+const root = new URL('..', import.meta.url);
+const onnxPath = join(dir, 'resnet18.onnx');
+
+const fail = (message) => {
+  console.error(`bench/attribution-speed: ${message}`);
+  process.exit(1);
+};
+
+for (const [pkg, entry] of [['@xai/attributions', 'packages/attributions/dist/index.js'], ['@xai/onnx', 'packages/onnx/dist/node/index.js']]) {
+  if (!existsSync(new URL(entry, root))) fail(`${entry} is missing: build ${pkg} first (pnpm build, or pnpm --filter ${pkg}... build)`);
+}
+const probe = spawnSync(python, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
+if (probe.error || probe.status !== 0) {
+  fail(
+    `PyTorch is not available to ${python} (${probe.error?.message ?? probe.stderr.trim().split('\n').pop()}).\n` +
+      `  This benchmark compares against plain PyTorch; install Debian's packages:\n` +
+      `    apt-get update && apt-get install -y python3-torch python3-torchvision python3-onnx\n` +
+      `  or point --python at an interpreter that has torch and torchvision.`,
+  );
+}
+
+const packageRequire = createRequire(new URL('packages/attributions/package.json', root));
+const tf = await import(packageRequire.resolve('@tensorflow/tfjs-core'));
+const core = await import(packageRequire.resolve('@xai/core'));
+const { integratedGradients, occlusion } = await import(new URL('packages/attributions/dist/index.js', root).href);
+const { loadOnnxModel } = await import(new URL('packages/onnx/dist/node/index.js', root).href);
+
+mkdirSync(dir, { recursive: true });
+const loadBefore = loadavg();
+console.log(`${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`PyTorch: ${python} bench/torch/attribution_speed.py, batch ${batchSize}, ${repeat} timed runs each …`);
+
+// 1. PyTorch: exports the network, writes the input and its attributions, prints its timings as JSON.
+const script = new URL('bench/torch/attribution_speed.py', root).pathname;
+const py = spawnSync(
+  python,
+  [script, '--onnx-out', onnxPath, '--batch', String(batchSize), '--steps', String(steps), '--window', String(window),
+    '--stride', String(stride), '--repeat', String(repeat)],
+  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
+);
+if (py.error || py.status !== 0) fail(`${script} failed (exit ${py.status ?? py.error?.message})`);
+const torch = JSON.parse(py.stdout.trim().split('\n').pop());
+console.log(`PyTorch ${torch.torch} (torchvision ${torch.torchvision}), ${torch.threads} threads, top class ${torch.target}`);
+
+// 2. Ours, on the same weights and input.
+const backend = await core.selectBackend({ prefer: args.backend ?? 'wasm' });
+const ortThreads = Number(args['ort-threads'] ?? 2);
+const model = await loadOnnxModel(onnxPath, { preprocessing: 'imagenet', threads: ortThreads });
+const image = readInput(join(dir, 'input.npy'));
+const top = (await core.topClasses(model, image, 1))[0];
+if (top !== torch.target) console.log(`NOTE: our top class is ${top}, PyTorch's ${torch.target} (margin ${torch.top_logit_margin})`);
+const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT').catch(() => '?');
+console.log(`ours: gradients on tfjs ${backend.backend} (SIMD ${simd}, 1 thread), predict on ${model.engine} (${ortThreads} threads)`);
+const torchLogits = core.npyToFloat32(core.parseNpy(new Uint8Array(readFileSync(join(dir, 'logits.npy')))));
+const ortLogits = await logitsOf((x) => model.predict(x));
+const tfjsLogits = await logitsOf((x) => model.predictTfjs(x));
+console.log(`logits vs PyTorch, max |Δ|: onnxruntime ${maxAbsDiff(ortLogits, torchLogits).toExponential(2)}, ` +
+  `tfjs graph ${maxAbsDiff(tfjsLogits, torchLogits).toExponential(2)} (top logit ${torchLogits[torch.target].toFixed(3)})`);
+
+// Warm-up outside the timings: a gradient pass at batch B on the tfjs graph, onnxruntime at batch 1 and B.
+const tiled = tf.tile(image, [batchSize, 1, 1, 1]);
+tf.dispose([await model.inputGradients(tiled, top), await model.predict(image), await model.predict(tiled)]);
+tiled.dispose();
+
+const ig = await timeMethod(integratedGradients, { steps });
+const occ = await timeMethod(occlusion, { window, stride });
+
+const igDiff = relativeDiff(ig.map, join(dir, 'integrated_gradients.npy'));
+const occDiff = relativeDiff(occ.map, join(dir, 'occlusion.npy'));
+
+const rows = [
+  [`Integrated Gradients (${steps} steps)`, ig.seconds, torch.ig_s, igDiff],
+  [`Occlusion (${torch.windows} windows ${window}×${window}/${stride})`, occ.seconds, torch.occlusion_s, occDiff],
+];
+console.log(`\nResNet-18 224×224, target class ${top}, batch ${batchSize}, median of ${repeat}`);
+console.log(`${'method'.padEnd(36)} ${'ours s'.padStart(8)} ${'PyTorch s'.padStart(10)} ${'PyTorch/ours'.padStart(13)} ${'max |Δ|/max |ref|'.padStart(18)}`);
+for (const [name, ours, theirs, diff] of rows) {
+  console.log(
+    `${name.padEnd(36)} ${ours.toFixed(2).padStart(8)} ${theirs.toFixed(2).padStart(10)} ${(theirs / ours).toFixed(2).padStart(12)}× ${diff.toExponential(2).padStart(18)}`,
+  );
+}
+console.log(`runs (s): ours IG ${fmt(ig.all)}, Occlusion ${fmt(occ.all)}; PyTorch IG ${fmt(torch.runs.ig)}, Occlusion ${fmt(torch.runs.occlusion)}`);
+console.log(`IG convergence delta: ours ${Number(ig.map.params.convergenceDelta).toExponential(2)}, PyTorch ${torch.ig_convergence_delta.toExponential(2)}`);
+console.log(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+tf.dispose(image);
+model.dispose();
+console.log(`tensors alive at the end (after disposing the model): ${tf.memory().numTensors}`);
+
+async function timeMethod(method, params) {
+  const all = [];
+  let map;
+  for (let i = 0; i < repeat; i++) {
+    const start = performance.now();
+    const maps = await core.explainWith(method, model, image, { params, targets: top, batchSize });
+    all.push((performance.now() - start) / 1000);
+    map = maps[0];
+  }
+  if (map.classIndex !== top || map.height !== 224 || map.width !== 224 || map.attribution?.channels !== 3) {
+    throw new Error(`${method.id}: unexpected map ${map.classIndex} ${map.height}×${map.width}×${map.attribution?.channels}`);
+  }
+  return { seconds: [...all].sort((a, b) => a - b)[Math.floor(repeat / 2)], all, map };
+}
+
+async function logitsOf(run) {
+  const logits = await run(image);
+  const values = Float32Array.from(await logits.data());
+  logits.dispose();
+  return values;
+}
+
+/** PyTorch's NCHW input → NHWC `[1, 224, 224, 3]`. */
+function readInput(path) {
+  const array = core.parseNpy(new Uint8Array(readFileSync(path)), path);
+  const nchw = tf.tensor4d(core.npyToFloat32(array), array.shape);
+  const nhwc = tf.transpose(nchw, [0, 2, 3, 1]);
+  nchw.dispose();
+  return nhwc;
+}
+
+/** max |ours − PyTorch's| / max |PyTorch's|, ours NHWC `[H][W][C]`, PyTorch's NCHW `1×C×H×W`. */
+function relativeDiff(map, path) {
+  const array = core.parseNpy(new Uint8Array(readFileSync(path)), path);
+  if (array.shape.join('×') !== '1×3×224×224') throw new Error(`${path}: expected 1×3×224×224, got ${array.shape.join('×')}`);
+  const ref = core.npyToFloat32(array);
+  const ours = map.attribution.data;
+  const plane = 224 * 224;
+  let diff = 0;
+  let scale = 0;
+  for (let c = 0; c < 3; c++) {
+    for (let p = 0; p < plane; p++) {
+      const r = ref[c * plane + p];
+      diff = Math.max(diff, Math.abs(ours[p * 3 + c] - r));
+      scale = Math.max(scale, Math.abs(r));
+    }
+  }
+  return diff / scale;
+}
+
+function maxAbsDiff(values, expected) {
+  let max = 0;
+  for (let i = 0; i < expected.length; i++) max = Math.max(max, Math.abs(values[i] - expected[i]));
+  return max;
+}
+
+function fmt(list) {
+  return list.map((s) => s.toFixed(2)).join(' / ');
+}
+
+function parseArgs(list) {
+  const out = {};
+  for (let i = 0; i < list.length; i += 2) out[list[i].replace(/^--/, '')] = list[i + 1];
+  return out;
+}
