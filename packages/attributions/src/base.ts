@@ -1,15 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   XaiError,
+  attributionMap,
   runBatched,
-  saliencyMap,
   type Classifier,
   type MethodContext,
   type MethodDescriptor,
   type Paper,
   type ParamSpec,
   type ProgressEvent,
-  type ResolvedTarget,
   type SaliencyMap,
 } from '@xai/core';
 
@@ -48,39 +47,6 @@ export async function inputGradients(
     throw new Error(`inputGradients returned [${gradient.shape.join(', ')}] for a batch [${batch.shape.join(', ')}]`);
   }
   return gradient;
-}
-
-/**
- * A pixel attribution as a saliency map: `attribution` is the signed attribution, NHWC
- * `[H][W][C]`, and `data` its channel sum of absolute values, the H×W map viz and metrics use.
- */
-export function attributionMap(
-  model: Classifier,
-  attribution: Float32Array,
-  target: ResolvedTarget,
-  method: string,
-  params: Record<string, unknown> = {},
-): SaliencyMap {
-  const { height, width, channels } = model.input;
-  if (attribution.length !== height * width * channels) {
-    throw new Error(`${method}: an attribution of ${height}×${width}×${channels} needs ${height * width * channels} values, got ${attribution.length}`);
-  }
-  const data = new Float32Array(height * width);
-  for (let p = 0; p < data.length; p++) {
-    let sum = 0;
-    for (let c = 0; c < channels; c++) sum += Math.abs(attribution[p * channels + c]);
-    data[p] = sum;
-  }
-  return saliencyMap({
-    data,
-    height,
-    width,
-    classIndex: target.index,
-    className: target.name,
-    method,
-    params,
-    attribution: { data: attribution, channels },
-  });
 }
 
 /** Progress of one part of a run reported as part of the whole: `done` offset by `before` of `total`. */
@@ -167,5 +133,5 @@ async function runGradientMethod(
     },
     { batchSize: context.batchSize, signal: context.signal, onProgress: context.onProgress, stage: definition.id },
   );
-  return targets.map((target, t) => attributionMap(model, attributions[t], target, definition.id));
+  return targets.map((target, t) => attributionMap(model.input, attributions[t], target, definition.id));
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { XaiError, runBatched, type Classifier, type MethodDescriptor, type Params, type ParamSpec, type ProgressEvent } from '@xai/core';
-import { attributionMap, inputGradients, progressPart, requireInputGradients, type GradientClassifier } from './base.js';
+import { XaiError, attributionMap, runBatched, type Classifier, type MethodDescriptor, type Params, type ParamSpec, type ProgressEvent } from '@xai/core';
+import { inputGradients, progressPart, requireInputGradients, type GradientClassifier } from './base.js';
 import { BASELINE_PARAM, BLUR_SIGMA_PARAM, baselineImage } from './baseline.js';
 import { INTEGRATION_RULES, minimumSteps, pathQuadrature, type IntegrationRule, type PathQuadrature } from './quadrature.js';
 
@@ -140,7 +140,7 @@ export const integratedGradients: MethodDescriptor = {
           onPoints: report && ((done) => report({ stage: 'integrated-gradients', done, total: steps })),
         });
         const delta = await convergenceDelta(model, image, baseline, target.index, attribution);
-        maps.push(attributionMap(model, attribution, target, 'integrated-gradients', { convergenceDelta: delta }));
+        maps.push(attributionMap(model.input, attribution, target, 'integrated-gradients', { convergenceDelta: delta }));
       }
       return maps;
     } finally {

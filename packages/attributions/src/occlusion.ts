@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { XaiError, runBatched, type MethodDescriptor, type ParamSpec } from '@xai/core';
-import { attributionMap } from './base.js';
+import { XaiError, attributionMap, runBatched, type MethodDescriptor, type ParamSpec } from '@xai/core';
 import { BASELINE_PARAM, BLUR_SIGMA_PARAM, baselineImage } from './baseline.js';
 
 const PARAMS: readonly ParamSpec[] = [
@@ -124,7 +123,7 @@ export const occlusion: MethodDescriptor = {
       }
       const attribution = new Float32Array(height * width * channels);
       for (let p = 0; p < sum.length; p++) attribution.fill(covered[p] ? sum[p] / covered[p] : 0, p * channels, (p + 1) * channels);
-      return attributionMap(model, attribution, target, 'occlusion', { windows: count });
+      return attributionMap(model.input, attribution, target, 'occlusion', { windows: count });
     });
   },
 };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, runBatched, type MethodDescriptor, type ParamSpec, type SaliencyMap } from '@xai/core';
-import { attributionMap, gradientAttributions, progressPart, requireInputGradients, type GradientMethodDefinition } from './base.js';
+import { Random, attributionMap, runBatched, type MethodDescriptor, type ParamSpec, type SaliencyMap } from '@xai/core';
+import { gradientAttributions, progressPart, requireInputGradients, type GradientMethodDefinition } from './base.js';
 import { BASELINE_PARAM, BLUR_SIGMA_PARAM, baselineImage } from './baseline.js';
 import { guidedBackprop } from './guided-backprop.js';
 import { inputXGradient } from './input-x-gradient.js';
@@ -119,7 +119,7 @@ export const smoothGrad: MethodDescriptor = {
               copy.dispose();
             }
           }
-          maps.push(attributionMap(model, mean(sum, samples), target, 'smoothgrad', record));
+          maps.push(attributionMap(model.input, mean(sum, samples), target, 'smoothgrad', record));
         }
       } finally {
         baseline.dispose();
@@ -146,7 +146,7 @@ export const smoothGrad: MethodDescriptor = {
           onProgress: progressPart(context.onProgress, 'smoothgrad', t * samples, targets.length * samples),
         },
       );
-      maps.push(attributionMap(model, mean(sum, samples), target, 'smoothgrad', record));
+      maps.push(attributionMap(model.input, mean(sum, samples), target, 'smoothgrad', record));
     }
     return maps;
   },

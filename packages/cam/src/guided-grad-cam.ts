@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   XaiError,
+  attributionMap,
   runBatched,
-  saliencyMap,
   type Classifier,
   type MethodContext,
   type MethodDescriptor,
@@ -78,25 +78,9 @@ async function runGuidedGradCam(model: Classifier, image: tf.Tensor4D, params: P
   return targets.map((target, t) => {
     const cam = cams.find((m) => m.classIndex === target.index) ?? cams[t];
     const attribution = attributions[t];
-    const data = new Float32Array(height * width);
-    for (let p = 0; p < data.length; p++) {
-      const weight = cam.data[p];
-      let sum = 0;
-      for (let c = 0; c < channels; c++) {
-        const value = (attribution[p * channels + c] *= weight);
-        sum += Math.abs(value);
-      }
-      data[p] = sum;
+    for (let p = 0; p < height * width; p++) {
+      for (let c = 0; c < channels; c++) attribution[p * channels + c] *= cam.data[p];
     }
-    return saliencyMap({
-      data,
-      height,
-      width,
-      classIndex: target.index,
-      className: target.name,
-      method: guidedGradCam.id,
-      params: { ...cam.params },
-      attribution: { data: attribution, channels },
-    });
+    return attributionMap(model.input, attribution, target, guidedGradCam.id, { ...cam.params });
   });
 }

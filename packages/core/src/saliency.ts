@@ -42,3 +42,30 @@ export function normalizedMap(map: SaliencyMap): Float32Array {
   for (let i = 0; i < out.length; i++) out[i] = (map.data[i] - min) / range;
   return out;
 }
+
+/**
+ * A pixel attribution as a saliency map: `attribution` is the signed attribution, NHWC
+ * `[height][width][channels]` of the model's input, and `data` its channel sum of absolute values,
+ * the H×W map viz and metrics use. `target` is the class explained.
+ */
+export function attributionMap(
+  input: { height: number; width: number; channels: number },
+  attribution: Float32Array,
+  target: { index: number; name?: string },
+  method: string,
+  params: Record<string, unknown> = {},
+): SaliencyMap {
+  const { height, width, channels } = input;
+  if (attribution.length !== height * width * channels) {
+    throw new Error(`${method}: an attribution of ${height}×${width}×${channels} needs ${height * width * channels} values, got ${attribution.length}`);
+  }
+  const data = new Float32Array(height * width);
+  for (let p = 0; p < data.length; p++) {
+    let sum = 0;
+    for (let c = 0; c < channels; c++) sum += Math.abs(attribution[p * channels + c]);
+    data[p] = sum;
+  }
+  return saliencyMap({
+    data, height, width, classIndex: target.index, className: target.name, method, params, attribution: { data: attribution, channels },
+  });
+}

@@ -7,3 +7,4 @@ export * from './memory.js';
 export * from './linear-classifier.js';
 export * from './spatial-linear-classifier.js';
 export * from './references.js';
+export * from './graph-twin.js';
