@@ -42,7 +42,7 @@ except ImportError as error:  # the Node side turns this exit code into its own 
 
 sys.dont_write_bytecode = True  # no bench/torch/__pycache__ from the import below
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cam_speed import SIZE, build_model, export_onnx, make_input, median_seconds  # noqa: E402
+from cam_speed import SIZE, median_seconds, prepare  # noqa: E402
 
 
 def gauss_legendre(steps):
@@ -105,14 +105,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    out_dir = args.out_dir or os.path.dirname(os.path.abspath(args.onnx_out))
-    os.makedirs(out_dir, exist_ok=True)
-
-    torch.set_num_threads(args.threads)
-    model = build_model()
-    x = make_input()
-    export_onnx(model, args.onnx_out)
-    np.save(os.path.join(out_dir, "input.npy"), x.numpy().astype(np.float32))
+    out_dir, model, x = prepare(args)
 
     with torch.no_grad():
         logits = model(x)

@@ -175,6 +175,20 @@ def export_onnx(model, path):
         print("cam_speed.py: python3-onnx is not installed; the export is not checked", file=sys.stderr)
 
 
+def prepare(args):
+    """What both benchmarks do first, from their --out-dir, --onnx-out and --threads: sets the
+    thread count, builds the seeded network and its input, exports the network to ONNX and saves
+    the input as input.npy. Returns (out_dir, model, x)."""
+    out_dir = args.out_dir or os.path.dirname(os.path.abspath(args.onnx_out))
+    os.makedirs(out_dir, exist_ok=True)
+    torch.set_num_threads(args.threads)
+    model = build_model()
+    x = make_input()
+    export_onnx(model, args.onnx_out)
+    np.save(os.path.join(out_dir, "input.npy"), x.numpy().astype(np.float32))
+    return out_dir, model, x
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--onnx-out", required=True, help="where to write the ResNet-18 as ONNX")
@@ -183,14 +197,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    out_dir = args.out_dir or os.path.dirname(os.path.abspath(args.onnx_out))
-    os.makedirs(out_dir, exist_ok=True)
-
-    torch.set_num_threads(args.threads)
-    model = build_model()
-    x = make_input()
-    export_onnx(model, args.onnx_out)
-    np.save(os.path.join(out_dir, "input.npy"), x.numpy().astype(np.float32))
+    out_dir, model, x = prepare(args)
 
     with torch.no_grad():
         # Warm-up: one pass at batch 1 and one at batch B (allocator, thread pool), outside the timings.
