@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   XaiError,
   attributionMap,
+  checkedInputGradients,
   runBatched,
   type Classifier,
   type MethodContext,
@@ -28,25 +29,6 @@ export function requireInputGradients(model: Classifier, label: string): asserts
         'use a tfjs LayersModel or GraphModel, or an ONNX model the tfjs graph can run, or a black-box method such as occlusion',
     );
   }
-}
-
-/**
- * `∂y_c/∂x` for a batch `[B, H, W, C]` and one class per row (or one for all), checked to be the
- * batch's shape. The caller owns the result (adapters may `tf.keep` it: dispose it explicitly).
- */
-export async function inputGradients(
-  model: GradientClassifier,
-  batch: tf.Tensor4D,
-  classes: number | readonly number[],
-  guided: boolean,
-): Promise<tf.Tensor4D> {
-  const gradient = await model.inputGradients(batch, classes, guided ? { guided: true } : {});
-  const same = gradient.shape.length === 4 && gradient.shape.every((d, i) => d === batch.shape[i]);
-  if (!same) {
-    gradient.dispose();
-    throw new Error(`inputGradients returned [${gradient.shape.join(', ')}] for a batch [${batch.shape.join(', ')}]`);
-  }
-  return gradient;
 }
 
 /** Progress of one part of a run reported as part of the whole: `done` offset by `before` of `total`. */
@@ -81,7 +63,7 @@ export async function gradientAttributions(
   batch: tf.Tensor4D,
   classes: number | readonly number[],
 ): Promise<Float32Array> {
-  const gradient = await inputGradients(model, batch, classes, definition.guided);
+  const gradient = await checkedInputGradients(model, batch, classes, { guided: definition.guided });
   try {
     const attribution = tf.tidy(() => definition.rule(batch, gradient));
     try {

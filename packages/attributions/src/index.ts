@@ -8,7 +8,7 @@ import { smoothGrad } from './smoothgrad.js';
 
 export { saliency, inputXGradient, integratedGradients, guidedBackprop, smoothGrad, occlusion };
 export {
-  defineGradientMethod, gradientAttributions, inputGradients, requireInputGradients,
+  defineGradientMethod, gradientAttributions, requireInputGradients,
   type GradientClassifier, type GradientMethodDefinition, type GradientRule,
 } from './base.js';
 export { BASELINES, gaussianBlur, baselineImage, type Baseline } from './baseline.js';

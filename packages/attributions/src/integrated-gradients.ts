@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { XaiError, attributionMap, runBatched, type Classifier, type MethodDescriptor, type Params, type ParamSpec, type ProgressEvent } from '@xai/core';
-import { inputGradients, progressPart, requireInputGradients, type GradientClassifier } from './base.js';
+import { XaiError, attributionMap, checkedInputGradients, runBatched, type Classifier, type MethodDescriptor, type Params, type ParamSpec, type ProgressEvent } from '@xai/core';
+import { progressPart, requireInputGradients, type GradientClassifier } from './base.js';
 import { BASELINE_PARAM, BLUR_SIGMA_PARAM, baselineImage } from './baseline.js';
 import { INTEGRATION_RULES, minimumSteps, pathQuadrature, type IntegrationRule, type PathQuadrature } from './quadrature.js';
 
@@ -63,7 +63,7 @@ export async function integratedGradientsOf(
         const a = tf.tensor4d(Float32Array.from(alphas.subarray(start, end)), [m, 1, 1, 1]);
         return tf.add(baseline, tf.mul(a, tf.sub(image, baseline))) as tf.Tensor4D;
       });
-      const gradient = await inputGradients(model, scaled, classIndex, false);
+      const gradient = await checkedInputGradients(model, scaled, classIndex);
       try {
         return (await gradient.data()) as Float32Array;
       } finally {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   XaiError,
   attributionMap,
+  checkedInputGradients,
   runBatched,
   type Classifier,
   type MethodContext,
@@ -60,10 +61,8 @@ async function runGuidedGradCam(model: Classifier, image: tf.Tensor4D, params: P
     async ({ start, end }) => {
       const batch = end - start === 1 ? image : (tf.tile(image, [end - start, 1, 1, 1]) as tf.Tensor4D);
       const classes = targets.slice(start, end).map((t) => t.index);
-      const gradient = await model.inputGradients(batch, classes, { guided: true });
+      const gradient = await checkedInputGradients(model as Required<Pick<Classifier, 'inputGradients'>>, batch, classes, { guided: true });
       try {
-        const same = gradient.shape.length === 4 && gradient.shape.every((d, i) => d === batch.shape[i]);
-        if (!same) throw new Error(`inputGradients returned [${gradient.shape.join(', ')}] for a batch [${batch.shape.join(', ')}]`);
         return Float32Array.from(await gradient.data());
       } finally {
         // Adapters may `tf.keep` what they return, so the batch's scope alone would not free it.

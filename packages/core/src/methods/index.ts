@@ -4,3 +4,4 @@ export * from './image.js';
 export * from './cam.js';
 export * from './descriptor.js';
 export * from './registry.js';
+export * from './gradients.js';
