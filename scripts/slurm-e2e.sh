@@ -94,7 +94,7 @@ cleanup() {
     exit "$rc"
   fi
   rm -rf "$RUN"
-  say "stopped munged, slurmctld, slurmd and every job; no process of it is left"
+  say "stopped munged, slurmctld, slurmd and every job; no process of it is left (${SECONDS}s in all)"
   [ -n "$passed" ] && say "$SHARDS shards merged, equal to a single run"
   exit 0
 }
@@ -145,7 +145,7 @@ if ! command -v munged > /dev/null || ! command -v slurmctld > /dev/null || ! co
   rm -f "$RUN/apt.log"
   [ -n "$created_policy" ] && rm -f /usr/sbin/policy-rc.d && created_policy=
 fi
-say "$(slurmctld -V), munge $(munged -V 2>&1 | head -n 1 | awk "{print \$1}" | sed "s/^munge-//")"
+say "$(slurmctld -V), munge $(munged -V 2>&1 | head -n 1 | awk "{print \$1}" | sed "s/^munge-//") (at ${SECONDS}s)"
 
 # --- the CLI ------------------------------------------------------------------------------------
 if [ ! -f apps/cli/dist/bin.js ]; then
@@ -207,7 +207,7 @@ slurmctld -f "$SLURM_CONF" || die "slurmctld did not start"
 slurmd -f "$SLURM_CONF" -N "$NODE" || die "slurmd did not start"
 node_idle() { [ "$(timeout 10 sinfo -h -n "$NODE" -o %T 2> /dev/null)" = idle ]; }
 wait_for "node $NODE to be idle" node_idle
-say "cluster up: slurmctld on port $CTLD_PORT, slurmd on $SLURMD_PORT, node $NODE with $(nproc) CPUs"
+say "cluster up after ${SECONDS}s: slurmctld on port $CTLD_PORT, slurmd on $SLURMD_PORT, node $NODE with $(nproc) CPUs"
 
 # --- the array and the merge ------------------------------------------------------------------
 job_id() { cut -d';' -f1; }
@@ -247,7 +247,7 @@ say "requeued task $VICTIM while running, with $(find "$VICTIM_DIR/items" -maxde
 # While it waits to start again: the reference runs, on this machine without Slurm.
 run timeout 300 node "$XAI_BIN" compare "$DATA" "${OPTIONS[@]}" --out "$RUN/single" --quiet > /dev/null
 run timeout 300 node "$XAI_BIN" compare "$DATA" "${OPTIONS[@]}" --shard "$VICTIM_SHARD/$SHARDS" --out "$RUN/once" --quiet > /dev/null
-say "ran the single local run and shard $VICTIM_SHARD once, locally"
+say "ran the single local run and shard $VICTIM_SHARD once, locally (at ${SECONDS}s)"
 
 queue_empty() { [ -z "$(timeout 10 squeue -h -o %i)" ]; }
 wait_for "the array and the merge to finish" queue_empty
@@ -291,7 +291,7 @@ again_done() { grep -q "shard $((AGAIN + 1))/$SHARDS, attempt 2" "$again_log" &&
 wait_for "finished task $AGAIN to run again" again_done
 grep -q 'reusing \([0-9]*\) of \1 results' "$again_log" || die "task $AGAIN run again did not reuse all its results: $(grep -o 'reusing .* results' "$again_log")"
 [ "$(sha256sum "$AGAIN_DIR/results.json" | cut -d' ' -f1)" = "$before" ] || die "shard $((AGAIN + 1)) run twice differs from run once"
-say "shard $((AGAIN + 1)) run twice = run once (results.json sha256 ${before:0:12}…, ${SIZES[$AGAIN]} images)"
+say "shard $((AGAIN + 1)) run twice = run once (results.json sha256 ${before:0:12}…, ${SIZES[$AGAIN]} image(s))"
 
 # The merge equals the single run: the same bytes but for what names the shards (`shard` in a run,
 # `merged` in a merge) and where the maps are (in the shard folders), and maps of equal bytes.
