@@ -17,7 +17,7 @@ DATA=$REPO/packages/zoo/samples
 # Quick but real: a CAM and an input gradient on the 8 samples, with both metrics and (the samples
 # have masks) both pointing games.
 OPTIONS=(--methods grad-cam,saliency)
-WAIT=${XAI_SLURM_E2E_WAIT:-180} # seconds any one wait may last
+WAIT=${XAI_SLURM_E2E_WAIT:-240} # seconds any one wait may last
 NODE=xai-e2e
 
 say() { echo "slurm e2e: $*"; }
