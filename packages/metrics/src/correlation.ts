@@ -15,12 +15,16 @@ export function averageRanks(values: ArrayLike<number>): Float64Array {
 /** Pearson's correlation; NaN when either side is constant. */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
+  const constant = (v: ArrayLike<number>) => Array.prototype.every.call(v, (x: number) => x === v[0]);
+  if (n < 2 || constant(a) || constant(b)) return Number.NaN;
   let meanA = 0;
   let meanB = 0;
   for (let i = 0; i < n; i++) {
-    meanA += a[i] / n;
-    meanB += b[i] / n;
+    meanA += a[i];
+    meanB += b[i];
   }
+  meanA /= n;
+  meanB /= n;
   let ab = 0;
   let aa = 0;
   let bb = 0;
