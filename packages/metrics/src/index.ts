@@ -22,7 +22,7 @@ export { sparseness, complexity } from './map-statistics.js';
 export { muFidelity, muFidelitySettings, muFidelitySubsets } from './mu-fidelity.js';
 export type { MuFidelityOptions, MuFidelityResult, MuFidelitySettings } from './mu-fidelity.js';
 export { spearman, kendallTau, pearson, averageRanks } from './correlation.js';
-export { createMetric, isMetricName, METRIC_NAMES } from './metric.js';
+export { createMetric, isMetricName, METRIC_DIRECTIONS, METRIC_NAMES } from './metric.js';
 export type { MapMetric, MetricCallOptions, MetricName, MetricScore, MetricSettings } from './metric.js';
 export { bootstrapMeanInterval, rankBy, rankingAgreement } from './agreement.js';
 export type { BootstrapOptions, RankingAgreement } from './agreement.js';

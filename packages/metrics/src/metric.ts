@@ -23,6 +23,19 @@ export const METRIC_NAMES = [
 
 export type MetricName = (typeof METRIC_NAMES)[number];
 
+/** Which direction of each metric's value is better. */
+export const METRIC_DIRECTIONS: Readonly<Record<MetricName, 'higher' | 'lower'>> = {
+  insertion: 'higher',
+  deletion: 'lower',
+  road: 'higher',
+  sparseness: 'higher',
+  complexity: 'lower',
+  'mu-fidelity': 'higher',
+  'average-drop': 'lower',
+  'increase-in-confidence': 'higher',
+  'pointing-game': 'higher',
+};
+
 /** One image's score: the metric's number, and what it was made of. */
 export interface MetricScore {
   /** The one number the metric gives this image (see each metric for its unit and direction). */
@@ -72,6 +85,8 @@ export interface MetricSettings {
   'pointing-game': { tolerance?: number };
 }
 
+type Built = Omit<MapMetric, 'name' | 'evaluate' | 'better'> & { score: ScoreOne };
+
 type ScoreOne = (model: Classifier, image: tf.Tensor4D, map: SaliencyMap, options: LongWorkOptions & { classIndex?: number; mask?: ObjectMask }) => Promise<MetricScore>;
 
 /** True for one of METRIC_NAMES. */
@@ -82,10 +97,11 @@ export function isMetricName(name: string): name is MetricName {
 /** Builds a metric by name with its settings (checked now, before any image is seen). */
 export function createMetric<N extends MetricName>(name: N, settings: MetricSettings[N] = {} as MetricSettings[N]): MapMetric {
   if (!isMetricName(name)) throw new XaiError(`Unknown metric "${String(name)}"; accepted: ${METRIC_NAMES.join(', ')}`);
-  const build = BUILDERS[name] as (s: MetricSettings[N]) => Omit<MapMetric, 'name' | 'evaluate'> & { score: ScoreOne };
+  const build = BUILDERS[name] as (s: MetricSettings[N]) => Built;
   const { score, ...described } = build(settings);
   return {
     name,
+    better: METRIC_DIRECTIONS[name],
     ...described,
     async evaluate(model, images, maps, options = {}) {
       if (images.shape[0] !== maps.length) {
@@ -115,7 +131,6 @@ function curveMetric(kind: 'insertion' | 'deletion') {
     const substrate = settings.substrate ?? DEFAULT_SUBSTRATES[kind];
     const run = kind === 'insertion' ? insertion : deletion;
     return {
-      better: kind === 'insertion' ? ('higher' as const) : ('lower' as const),
       settings: { step: step ?? 'input width', substrate: describeSubstrate(substrate) },
       usesModel: true,
       needsGroundTruth: false,
@@ -127,8 +142,7 @@ function curveMetric(kind: 'insertion' | 'deletion') {
   };
 }
 
-const mapOnly = (better: 'higher' | 'lower', statistic: (map: SaliencyMap) => number) => () => ({
-  better,
+const mapOnly = (statistic: (map: SaliencyMap) => number) => () => ({
   settings: {},
   usesModel: false,
   needsGroundTruth: false,
@@ -136,7 +150,6 @@ const mapOnly = (better: 'higher' | 'lower', statistic: (map: SaliencyMap) => nu
 });
 
 const confidence = (kind: 'average-drop' | 'increase-in-confidence') => () => ({
-  better: kind === 'average-drop' ? ('lower' as const) : ('higher' as const),
   settings: { unit: 'percent', map: 'min-max to [0, 1], NaN → 0' },
   usesModel: true,
   needsGroundTruth: false,
@@ -147,13 +160,12 @@ const confidence = (kind: 'average-drop' | 'increase-in-confidence') => () => ({
   }) as ScoreOne,
 });
 
-const BUILDERS: { [N in MetricName]: (settings: MetricSettings[N]) => Omit<MapMetric, 'name' | 'evaluate'> & { score: ScoreOne } } = {
+const BUILDERS: { [N in MetricName]: (settings: MetricSettings[N]) => Built } = {
   insertion: curveMetric('insertion'),
   deletion: curveMetric('deletion'),
   road: (given) => {
     const settings = roadSettings(given);
     return {
-      better: 'higher',
       settings: { ...settings },
       usesModel: true,
       needsGroundTruth: false,
@@ -163,12 +175,11 @@ const BUILDERS: { [N in MetricName]: (settings: MetricSettings[N]) => Omit<MapMe
       },
     };
   },
-  sparseness: mapOnly('higher', sparseness),
-  complexity: mapOnly('lower', complexity),
+  sparseness: mapOnly(sparseness),
+  complexity: mapOnly(complexity),
   'mu-fidelity': (given) => {
     const settings = muFidelitySettings(given);
     return {
-      better: 'higher',
       settings: { ...settings, score: 'logit' },
       usesModel: true,
       needsGroundTruth: false,
@@ -184,7 +195,6 @@ const BUILDERS: { [N in MetricName]: (settings: MetricSettings[N]) => Omit<MapMe
     const tolerance = given.tolerance ?? 0;
     if (!(tolerance >= 0) || !Number.isFinite(tolerance)) throw new XaiError(`tolerance must be a number of pixels ≥ 0, got ${tolerance}`);
     return {
-      better: 'higher',
       settings: { tolerance },
       usesModel: false,
       needsGroundTruth: true,
