@@ -1,4 +1,4 @@
-import { bootstrapMeanInterval, isMetricName, meanCurve, METRIC_DIRECTIONS, rankBy, rankingAgreement, trapezoidAuc, type RankingAgreement } from '@xai/metrics';
+import { bootstrapMeanInterval, createMetric, isMetricName, meanCurve, METRIC_DIRECTIONS, rankBy, rankingAgreement, trapezoidAuc, type RankingAgreement } from '@xai/metrics';
 import type { GroundTruthRecord } from './ground-truth.js';
 import type { IntervalKey, ItemKey, MethodKey, MetricProtocolKey, SettingsKey } from './keys.js';
 
@@ -51,7 +51,7 @@ export interface MetricSummary {
 }
 
 export interface CompareSummary {
-  /** The metrics with at least one value, in the order of the run. */
+  /** The metrics of the run, in its order (the pointing game only when some image has ground truth). */
   metrics: string[];
   /** Per metric: which direction of its value is better. */
   better: Record<string, 'higher' | 'lower'>;
@@ -118,7 +118,8 @@ export function summarize(images: readonly ImageResult[], methods: readonly stri
       table[method][metric] = summary;
     }
   }
-  const metrics = chosen.filter((m) => methods.some((method) => table[method][m].images > 0));
+  // A metric that needs ground truth is left out when no image has any; the others show "–" without images.
+  const metrics = chosen.filter((m) => !createMetric(m).needsGroundTruth || methods.some((method) => table[method][m].images > 0));
   const means = Object.fromEntries(metrics.map((m) => [m, Object.fromEntries(methods.map((method) => [method, table[method][m].mean]))]));
   return {
     metrics,
