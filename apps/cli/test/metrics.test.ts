@@ -102,17 +102,24 @@ describe('xai evaluate --metric: the new metrics', () => {
 });
 
 describe('xai compare --metrics: the table, rankings and agreement', () => {
-  beforeAll(() => useBackend('wasm'));
   const methods = ['grad-cam', 'saliency', 'rise'];
   const args = [samples, '--methods', methods.join(','), '--n', '16', '--metrics', 'deletion,road,complexity,mu-fidelity',
     '--road-percentiles', '30,70', '--mu-samples', '12', '--mu-grid', '4', '--step', '512', '--quiet'];
+  /** One run shared by the tests below (it is the slow part). */
+  const out = scratchDir();
+  let run: CliResult;
+  let tensorsBefore = 0;
+  let tensorsAfter = 0;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    tensorsBefore = tf.memory().numTensors;
+    run = await xai('compare', ...args, '--out', out);
+    tensorsAfter = tf.memory().numTensors;
+  });
 
   it('on the demo model\'s samples, three methods and four metrics: results.json holds the table, rankings and agreement', async () => {
-    const out = scratchDir();
-    const before = tf.memory().numTensors;
-    const run = await xai('compare', ...args, '--out', out);
     expect(run.code, run.stderr).toBe(0);
-    expect(tf.memory().numTensors).toBe(before);
+    expect(tensorsAfter).toBe(tensorsBefore);
     expect(run.stdout).toMatch(/^method\s+images\s+deletion ↓\s+road ↑\s+complexity ↓\s+mu-fidelity ↑$/m);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     const { summary } = results;
@@ -143,7 +150,8 @@ describe('xai compare --metrics: the table, rankings and agreement', () => {
       expect(summary.rankings[metric]).toEqual(expected);
     }
     expect(summary.table.rise.road.meanCurves.morf).toHaveLength(2);
-    expect(summary.table.rise.deletion.meanCurves.deletion).toHaveLength(2 + 1);
+    expect(summary.table.rise.deletion.meanCurves.deletion).toHaveLength(results.images[0].methods.rise.metrics.deletion.curves.deletion.length);
+    expect(summary.table.rise.deletion.aucOfMeanCurve).toBeCloseTo(summary.table.rise.deletion.mean, 10);
     expect(summary.agreement.metrics).toEqual(summary.metrics);
     expect(summary.agreement.pairs).toHaveLength(6);
     for (const pair of summary.agreement.pairs) {
@@ -161,8 +169,8 @@ describe('xai compare --metrics: the table, rankings and agreement', () => {
   });
 
   it('resumes with every result reused, recomputes when a metric setting changes, and shards merge to the single run', async () => {
-    const whole = scratchDir();
-    expect((await xai('compare', ...args, '--out', whole)).code).toBe(0);
+    const whole = out;
+    const before = tf.memory().numTensors;
     const single = JSON.parse(readFileSync(join(whole, 'results.json'), 'utf8'));
     const again = await xai('compare', ...args, '--out', whole, '--no-recompute');
     expect(again.code, again.stderr).toBe(0);
@@ -178,6 +186,7 @@ describe('xai compare --metrics: the table, rankings and agreement', () => {
     const combined = JSON.parse(readFileSync(join(merged, 'results.json'), 'utf8'));
     expect(combined.summary).toEqual(single.summary);
     expect(existsSync(join(merged, 'report.html'))).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('refuses an unknown metric and --step without insertion or deletion, before writing', async () => {
