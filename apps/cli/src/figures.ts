@@ -109,8 +109,8 @@ export function metricsSection(results: CompareResults): MetricsSection {
     const road = summary.table[method]?.road;
     if (road?.meanCurves && summary.metrics.includes('road')) {
       percentiles ??= results.key.protocol.metrics.road?.percentiles as number[] | undefined;
-      roadSeries.push({ label: `${label(method)} MoRF`, values: road.meanCurves.morf });
-      roadSeries.push({ label: `${label(method)} LeRF`, values: road.meanCurves.lerf, dashed: true });
+      roadSeries.push({ label: `${label(method)} MoRF`, values: road.meanCurves.morf, group: method });
+      roadSeries.push({ label: `${label(method)} LeRF`, values: road.meanCurves.lerf, dashed: true, group: method });
     }
   }
   const { level, resamples, seed } = summary.interval;

@@ -156,8 +156,8 @@ async function resultHtml(row: ReportRow, result: ReportResult, size: number, op
   const road = result.road
     ? lineChartSvg(
         [
-          { label: 'ROAD MoRF', values: result.road.morf },
-          { label: 'ROAD LeRF', values: result.road.lerf, dashed: true },
+          { label: 'ROAD MoRF', values: result.road.morf, group: 'road' },
+          { label: 'ROAD LeRF', values: result.road.lerf, dashed: true, group: 'road' },
         ],
         { ...chartSize, x: result.road.percentiles },
       )

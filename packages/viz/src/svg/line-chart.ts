@@ -7,6 +7,8 @@ export interface LineSeries {
   /** One value per x; non-finite values are left out of the line. */
   values: readonly number[];
   colour?: string;
+  /** Series of one group share a colour (e.g. a method's MoRF and LeRF curves). Default: the label. */
+  group?: string;
   dashed?: boolean;
 }
 
@@ -44,9 +46,7 @@ export function lineChartSvg(series: readonly LineSeries[], options: LineChartOp
   const legendTop = height - series.length * line - 4;
   const plot = { left: compact ? 36 : 56, top: compact ? 8 : 40, right: width - (compact ? 8 : 16), bottom: legendTop - (compact ? 16 : 40) };
   const finite = series.flatMap((s) => s.values.filter(Number.isFinite));
-  let yMin = Math.min(0, ...finite);
-  let yMax = Math.max(0, ...finite);
-  if (yMax - yMin < 1e-12) [yMin, yMax] = [yMin - 1, yMax + 1];
+  const [yMin, yMax, yStep] = niceRange(Math.min(0, ...finite), Math.max(0, ...finite));
   const [x0, x1] = [xs[0], xs[xs.length - 1]];
   const px = (v: number) => plot.left + ((v - x0) / (x1 - x0)) * (plot.right - plot.left);
   const py = (v: number) => plot.bottom - ((v - yMin) / (yMax - yMin)) * (plot.bottom - plot.top);
@@ -54,16 +54,18 @@ export function lineChartSvg(series: readonly LineSeries[], options: LineChartOp
   if (title) parts.push(text(width / 2, 24, title, { size: 15, anchor: 'middle', maxWidth: width - 16 }));
   for (let i = 0; i <= 4; i++) {
     const vx = x0 + ((x1 - x0) * i) / 4;
-    const vy = yMin + ((yMax - yMin) * i) / 4;
     parts.push(element('line', { x1: px(vx), y1: plot.top, x2: px(vx), y2: plot.bottom, stroke: '#e4e4e4', 'stroke-width': 1 }));
-    parts.push(element('line', { x1: plot.left, y1: py(vy), x2: plot.right, y2: py(vy), stroke: '#e4e4e4', 'stroke-width': 1 }));
     parts.push(text(px(vx), plot.bottom + font + 4, formatTick(vx, x1 - x0), { size: font, anchor: 'middle' }));
+  }
+  for (let vy = yMin; vy <= yMax + yStep / 2; vy += yStep) {
+    parts.push(element('line', { x1: plot.left, y1: py(vy), x2: plot.right, y2: py(vy), stroke: '#e4e4e4', 'stroke-width': 1 }));
     parts.push(text(plot.left - 4, py(vy) + font / 3, formatTick(vy, yMax - yMin), { size: font, anchor: 'end' }));
   }
   if (yMin < 0 && yMax > 0) parts.push(element('line', { x1: plot.left, y1: py(0), x2: plot.right, y2: py(0), stroke: '#888', 'stroke-width': 1 }));
   parts.push(element('rect', { x: plot.left, y: plot.top, width: plot.right - plot.left, height: plot.bottom - plot.top, fill: 'none', stroke: '#444', 'stroke-width': 1 }));
+  const groups = [...new Set(series.map((s) => s.group ?? s.label))];
   series.forEach((s, k) => {
-    const colour = s.colour ?? PALETTE[k % PALETTE.length];
+    const colour = s.colour ?? PALETTE[groups.indexOf(s.group ?? s.label) % PALETTE.length];
     const points = s.values.flatMap((v, i) => (Number.isFinite(v) ? [`${num(px(xs[i]))},${num(py(v))}`] : [])).join(' ');
     parts.push(element('polyline', { points, fill: 'none', stroke: colour, 'stroke-width': compact ? 1.5 : 2, 'stroke-dasharray': s.dashed ? '5 3' : undefined, 'data-series': s.label }));
     const cy = legendTop + line * k + line / 2;
@@ -77,4 +79,13 @@ export function lineChartSvg(series: readonly LineSeries[], options: LineChartOp
     }
   }
   return svgDocument(width, height, parts.join(''), title || series.map((s) => s.label).join('; '));
+}
+
+/** An axis range on round ticks (1, 2 or 5 times a power of ten), about four of them, 0 included. */
+function niceRange(low: number, high: number): [number, number, number] {
+  if (!(high - low > 1e-12)) return [low - 1, high + 1, 0.5];
+  const raw = (high - low) / 4;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
+  return [Math.floor(low / step - 1e-9) * step, Math.ceil(high / step - 1e-9) * step, step];
 }
