@@ -54,13 +54,17 @@ describe('xai evaluate --metric: the new metrics', () => {
     const seeded = async (seed: string) =>
       JSON.parse((await xai('evaluate', '--model', model, '--tensor', tensor, '--saliency', gradcam, '--metric', 'road', '--road-percentiles', '50',
         '--metric-seed', seed, '--json', '--no-figures')).stdout).road.morf[0];
+    const tensors = tf.memory().numTensors;
     expect(await seeded('3')).toBe(await seeded('3'));
     expect(await seeded('3')).not.toBe(await seeded('4'));
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 
   it('scores the pointing game against the ground truth beside the image', async () => {
+    const before = tf.memory().numTensors;
     const run = await xai('evaluate', join(samples, 'circle-1.png'), '--method', 'grad-cam', '--metric', 'pointing-game,average-drop,increase-in-confidence', '--json', '--no-figures');
     expect(run.code, run.stderr).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
     const result = JSON.parse(run.stdout);
     expect(typeof result.pointingGame.hit).toBe('boolean');
     expect(result.pointingGame.energy).toBeGreaterThanOrEqual(0);

@@ -44,7 +44,7 @@ describe('the common metric interface', () => {
       const direct = await road(model, second, maps[1], { percentiles: [20, 80], noise: 0.05, seed: 3 });
       expect(roadScores[1]).toEqual({ value: direct.combined, classIndex: direct.classIndex, curves: { morf: direct.morf, lerf: direct.lerf }, details: { percentiles: [20, 80] } });
       const drop = await expectNoLeak(() => createMetric('average-drop').evaluate(model, images, maps));
-      const increase = await createMetric('increase-in-confidence').evaluate(model, images, maps);
+      const increase = await expectNoLeak(() => createMetric('increase-in-confidence').evaluate(model, images, maps));
       const summary = await averageDropAndIncrease(model, [{ image: first, map: maps[0] }, { image: second, map: maps[1] }]);
       expect((drop[0].value + drop[1].value) / 2).toBeCloseTo(summary.averageDrop, 10);
       expect((increase[0].value + increase[1].value) / 2).toBeCloseTo(summary.increaseInConfidence, 10);
@@ -63,7 +63,7 @@ describe('the common metric interface', () => {
     const metric = createMetric('pointing-game');
     const one = tf.slice(images, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
     try {
-      const [hit] = await metric.evaluate(model, one, [peaked], { masks: [boxMask(H, W, { x: 4, y: 1, width: 2, height: 2 })] });
+      const [hit] = await expectNoLeak(() => metric.evaluate(model, one, [peaked], { masks: [boxMask(H, W, { x: 4, y: 1, width: 2, height: 2 })] }));
       expect(hit.value).toBe(1);
       expect(hit.details).toMatchObject({ hit: true, peak: { x: 5, y: 2 }, energy: 1 });
       const [miss] = await metric.evaluate(model, one, [peaked], { masks: [boxMask(H, W, { x: 0, y: 5, width: 2, height: 2 })] });
@@ -107,8 +107,8 @@ describe('the common metric interface', () => {
     try {
       const options = { percentiles: [30, 60], noise: 0.2 };
       const a = await expectNoLeak(() => road(model, one, maps[0], { ...options, seed: 1, batchSize: 2 }));
-      const b = await road(model, one, maps[0], { ...options, seed: 1, batchSize: 5 });
-      const c = await road(model, one, maps[0], { ...options, seed: 2 });
+      const b = await expectNoLeak(() => road(model, one, maps[0], { ...options, seed: 1, batchSize: 5 }));
+      const c = await expectNoLeak(() => road(model, one, maps[0], { ...options, seed: 2 }));
       expect(b.morf).toEqual(a.morf);
       expect(b.lerf).toEqual(a.lerf);
       expect(c.morf).not.toEqual(a.morf);

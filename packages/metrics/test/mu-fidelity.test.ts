@@ -25,7 +25,7 @@ describe('MuFidelity', () => {
   it('is 1 for a linear model explained by w·x, and −1 for its negative (the map sum over a subset is the drop)', async () => {
     const exact = await expectNoLeak(() => muFidelity(model, image, map(contribution), { classIndex: 0, grid: 4, samples: 50, batchSize: 16 }));
     expect(exact.value).toBeCloseTo(1, 6);
-    const reversed = await muFidelity(model, image, map(contribution.map((v) => -v)), { classIndex: 0, grid: 4, samples: 50 });
+    const reversed = await expectNoLeak(() => muFidelity(model, image, map(contribution.map((v) => -v)), { classIndex: 0, grid: 4, samples: 50 }));
     expect(reversed.value).toBeCloseTo(-1, 6);
   });
 
@@ -37,9 +37,9 @@ describe('MuFidelity', () => {
 
   it('is deterministic for a seed, different for another, and independent of the batch size', async () => {
     const noisy = map(Float32Array.from(contribution, (v, i) => v + 0.3 * Math.sin(i)));
-    const a = await muFidelity(model, image, noisy, { seed: 5, samples: 40, batchSize: 7 });
-    const b = await muFidelity(model, image, noisy, { seed: 5, samples: 40, batchSize: 41 });
-    const c = await muFidelity(model, image, noisy, { seed: 6, samples: 40 });
+    const a = await expectNoLeak(() => muFidelity(model, image, noisy, { seed: 5, samples: 40, batchSize: 7 }));
+    const b = await expectNoLeak(() => muFidelity(model, image, noisy, { seed: 5, samples: 40, batchSize: 41 }));
+    const c = await expectNoLeak(() => muFidelity(model, image, noisy, { seed: 6, samples: 40 }));
     expect(b.value).toBe(a.value);
     expect(c.value).not.toBe(a.value);
     expect(a.value).toBeGreaterThan(0.5);
