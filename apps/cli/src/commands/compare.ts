@@ -56,7 +56,7 @@ export const compare: Command = {
   get usage() {
     return (
       `xai compare <dir|images…> [--model PATH] [--methods LIST|all] [--metrics LIST] [--out DIR] [--shard I/N] [--no-recompute]\n\n` +
-      `Metrics: ${METRIC_NAMES.join(', ')} (default ${DEFAULT_METRICS.join(',')}; pointing-game is scored on the images with ground truth).\n` +
+      `Metrics: ${METRIC_NAMES.join(', ')} (default ${DEFAULT_METRICS.join(',')}; pointing-game is scored on the images with ground truth).\n\n` +
       `A rerun into the same --out reuses every result whose key (model file, preprocessing, engine, method parameters and\n` +
       `layers, metric protocol, image file) matches and recomputes the rest. NAME.mask.png and NAME.json (with a bbox)\n` +
       `beside NAME.png are its ground truth, never inputs. Exit codes: 0 done, 1 some input failed (all results still\n` +
