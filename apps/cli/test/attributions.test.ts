@@ -148,8 +148,8 @@ describe('xai explain with the pixel attributions (tiny-chelsea, Captum baseline
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.methods).toEqual(['saliency', 'occlusion']);
     for (const method of ['saliency', 'occlusion']) {
-      expect(results.summary[method].insertion.images, method).toBe(1);
-      expect(Number.isFinite(results.summary[method].insertion.meanAuc), method).toBe(true);
+      expect(results.summary.table[method].insertion.images, method).toBe(1);
+      expect(Number.isFinite(results.summary.table[method].insertion.mean), method).toBe(true);
     }
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('Saliency');
