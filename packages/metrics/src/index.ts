@@ -13,3 +13,4 @@ export { pointingGame, energyPointingGame, evaluateLocalisation, boxMask } from 
 export type { ObjectMask, PointingOptions, PointingResult, LocalisationItem, LocalisationResult } from './pointing.js';
 export { confidenceChange, averageDropAndIncrease } from './confidence.js';
 export type { ConfidenceItem, ConfidenceResult, ConfidenceSummary } from './confidence.js';
+export * from './sanity/index.js';
