@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { XaiError, type Classifier, type LongWorkOptions, type SaliencyMap } from '@xai/core';
+import { spearman } from '../correlation.js';
 
 /** An H×W map as the similarity measures take it (a `SaliencyMap` fits). */
 export interface MapGrid {
@@ -23,56 +24,6 @@ export interface Similarity {
 
 /** SSIM's window side, skimage's `win_size` default. */
 export const SSIM_WINDOW = 7;
-
-/**
- * Spearman's rank correlation of two equally long lists: Pearson's correlation of their ranks,
- * ties given their average rank (scipy's `spearmanr`). NaN when either list is constant.
- */
-export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new XaiError(`Spearman's correlation needs two lists of one length, got ${a.length} and ${b.length}`);
-  if (a.length < 2) throw new XaiError(`Spearman's correlation needs at least 2 values, got ${a.length}`);
-  return pearson(averageRanks(a), averageRanks(b));
-}
-
-/** Ranks 1…n, tied values sharing the mean of their ranks. */
-export function averageRanks(values: ArrayLike<number>): Float64Array {
-  for (let i = 0; i < values.length; i++) {
-    if (Number.isNaN(values[i])) throw new XaiError(`Cannot rank a map with NaN values (index ${i})`);
-  }
-  const order = Array.from({ length: values.length }, (_, i) => i).sort((i, j) => values[i] - values[j]);
-  const ranks = new Float64Array(values.length);
-  for (let start = 0; start < order.length; ) {
-    let end = start + 1;
-    while (end < order.length && values[order[end]] === values[order[start]]) end++;
-    const rank = (start + end + 1) / 2; // mean of the 1-based ranks start+1 … end
-    for (let k = start; k < end; k++) ranks[order[k]] = rank;
-    start = end;
-  }
-  return ranks;
-}
-
-function pearson(x: Float64Array, y: Float64Array): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = x[i] - mx;
-    const dy = y[i] - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN;
-}
 
 export interface SsimOptions {
   /** The values' range L of `C1 = (K1·L)²`, `C2 = (K2·L)²` (default 1). */
