@@ -8,8 +8,9 @@ import { layers } from './commands/layers.js';
 import { masks } from './commands/masks.js';
 import { merge } from './commands/merge.js';
 import { predict } from './commands/predict.js';
+import { sanity } from './commands/sanity.js';
 
-export const COMMANDS: Command[] = [explain, evaluate, compare, merge, predict, masks, layers];
+export const COMMANDS: Command[] = [explain, evaluate, compare, merge, sanity, predict, masks, layers];
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 

@@ -83,7 +83,23 @@ export interface Classifier {
    * The caller owns the result.
    */
   inputGradients?(batch: tf.Tensor4D, classes: number | readonly number[], options?: InputGradientOptions): Promise<tf.Tensor4D>;
+  /**
+   * Optional: the layers that hold weights, input to output, named as `randomisedCopy` takes them
+   * (a Keras layer, an ONNX node or module path, a graph node).
+   */
+  parameterLayers?(): string[];
+  /**
+   * Optional: a new classifier, this network with the weights of `layers` re-initialised, seeded
+   * (see `shuffledWeights`); this model, and the file it came from, stay as they are. The caller
+   * disposes the copy.
+   */
+  randomisedCopy?(layers: readonly string[], options: RandomiseOptions): Promise<Classifier>;
   dispose(): void;
+}
+
+export interface RandomiseOptions {
+  /** Seeds the re-initialisation; a layer's new weights depend only on the seed and the layer's name. */
+  seed: number;
 }
 
 export interface InputGradientOptions {

@@ -9,6 +9,7 @@ export * from './batching.js';
 export * from './backend/select.js';
 export { registerGradientKernels } from './backend/kernels/register.js';
 export { LayersClassifier } from './models/layers-classifier.js';
+export { shuffledWeights, checkParameterLayers } from './models/randomise.js';
 export { GraphClassifier, type GraphClassifierOptions } from './models/graph-classifier.js';
 export type { ClassifierOptions, StoredMetadata } from './models/options.js';
 export { readModelArtifacts, weightPathInside, type ModelSource } from './models/artifacts.js';

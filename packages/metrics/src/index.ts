@@ -26,3 +26,4 @@ export { createMetric, isMetricName, METRIC_DIRECTIONS, METRIC_NAMES } from './m
 export type { MapMetric, MetricCallOptions, MetricName, MetricScore, MetricSettings } from './metric.js';
 export { bootstrapMeanInterval, rankBy, rankingAgreement } from './agreement.js';
 export type { BootstrapOptions, RankingAgreement } from './agreement.js';
+export * from './sanity/index.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   XaiError, classifierOutputClasses, defaultFeatureLayerOrNone, inFixedBatches, inputGradientsOf, layerHandle, listForMessage, resolvePreprocessing, unknownLayer,
-  type Classifier, type InputGradientOptions, type InputSpec, type LayerGradient, type LayerHandle, type LayerInfo, type Preprocessing,
+  type Classifier, type InputGradientOptions, type InputSpec, type LayerGradient, type LayerHandle, type LayerInfo, type Preprocessing, type RandomiseOptions,
 } from '@xai/core';
 import { OnnxGraph } from './graph.js';
 import type { ExternalDataReader } from './host.js';
@@ -11,6 +11,7 @@ import { createOrtRunner, type OrtRunner } from './ort.js';
 import { decodeModel } from './proto.js';
 import { moduleOutputs, modulePaths } from './scopes.js';
 import { foldShapeChains } from './fold.js';
+import { randomisedModelBytes, weightedNodes } from './randomise.js';
 
 export type OnnxEngine = 'auto' | 'tfjs' | 'onnxruntime';
 
@@ -78,6 +79,8 @@ export class OnnxClassifier implements Classifier {
   private records?: Map<string, ValueRecord>;
   private modules?: Map<string, string[]>;
   private disposed = false;
+  /** What the model was loaded from and with, for copies (`randomisedCopy`). */
+  private source?: { from: OnnxSource; options: OnnxModelOptions };
 
   private constructor(graph: OnnxGraph, input: InputSpec, options: OnnxModelOptions, name: string) {
     this.graph = graph;
@@ -115,6 +118,7 @@ export class OnnxClassifier implements Classifier {
     try {
       const input = inputSpec(graph, options.inputSize, source.name);
       classifier = new OnnxClassifier(graph, input, options, source.name);
+      classifier.source = { from: source, options };
       // Folding runs the graph twice; above 1024×1024 shape arithmetic just stays on the host.
       if (graph.nodes.some((n) => n.op === 'Shape') && input.height * input.width <= FOLD_MAX_PIXELS) {
         // With a fixed batch, every Shape entry is a constant: one batch size, seen twice.
@@ -143,6 +147,23 @@ export class OnnxClassifier implements Classifier {
       if (error instanceof XaiError) throw error;
       throw new XaiError(`${source.name}: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /** Nodes that read weights (float initializers), by module path (`layer4.1.conv2`, `fc`) or node name; in graph order. */
+  parameterLayers(): string[] {
+    return weightedNodes(decodeModel(this.source!.from.bytes, this.source!.from.name)).map((n) => n.name);
+  }
+
+  /**
+   * A new classifier from a re-encoded copy of the model, the initializers of `layers`
+   * re-initialised (see `randomisedModelBytes`); loaded as this one was (engine, preprocessing,
+   * class names). The model's file and bytes are not touched.
+   */
+  async randomisedCopy(layers: readonly string[], { seed }: RandomiseOptions): Promise<OnnxClassifier> {
+    const { from, options } = this.source!;
+    const bytes = randomisedModelBytes(from.bytes, layers, seed, from.readExternal);
+    const copyOptions = { ...options, preprocessing: this.preprocessing, classNames: this.classNames };
+    return OnnxClassifier.create({ bytes, name: `${from.name} (layers re-initialised)`, readExternal: from.readExternal }, copyOptions);
   }
 
   /** Logits per image: K of the output [batch, K] (extra axes of size 1 dropped), checked at load. */

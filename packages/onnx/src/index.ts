@@ -2,4 +2,5 @@ export { OnnxClassifier, type OnnxEngine, type OnnxModelOptions } from './classi
 export { loadOnnxModel, type OnnxModelSource } from './load.js';
 export { SUPPORTED_OPS } from './ops/registry.js';
 export { modulePaths } from './scopes.js';
+export { randomisedModelBytes, weightedNodes, type WeightedNode } from './randomise.js';
 export { mutate, mutateFields, MUTATIONS, FIELD_MUTATIONS, type Mutation, type FieldMutation } from './fuzz.js';

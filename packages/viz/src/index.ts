@@ -16,5 +16,6 @@ export { curvesSvg, type CurvesOptions, type CurveSeries } from './svg/curves.js
 export { maskGridSvg, type MaskGridSvgOptions } from './svg/mask-grid.js';
 export { lineChartSvg, type LineChartOptions, type LineSeries } from './svg/line-chart.js';
 export { metricsSectionHtml, type MetricsSection, type MetricColumn, type MetricCell } from './html/metrics.js';
+export { mapRowSvg, type MapPanel, type MapRowOptions } from './svg/map-row.js';
 export { reportHtml, type ReportOptions, type ReportRow, type ReportResult, type ReportSummary } from './html/report.js';
 export { drawRgba, type PixelContext } from './canvas.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import type { Classifier, InputGradientOptions, InputSpec, LayerGradient, LayerHandle, LayerInfo, Layout } from '../classifier.js';
+import type { Classifier, InputGradientOptions, InputSpec, LayerGradient, LayerHandle, LayerInfo, Layout, RandomiseOptions } from '../classifier.js';
 import { XaiError } from '../errors.js';
 import { classifierOutputClasses, inFixedBatches } from './contract.js';
 import { ensureGradients } from '../backend/register-gradients.js';
@@ -9,10 +9,13 @@ import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
 import { defaultFeatureLayerOrNone, layerHandle, unknownLayer } from './layer-search.js';
 import { describeSource, type ClassifierOptions } from './options.js';
 import { withoutWeightGradients } from '../backend/no-weight-gradients.js';
+import { checkParameterLayers, shuffledWeights } from './randomise.js';
 
 interface GraphNode {
   name: string;
   op: string;
+  /** Input values (`node`, `node:1`, `^node` for a control input). */
+  input?: string[];
 }
 
 const NOT_LAYERS = new Set(['Const', 'Placeholder', 'NoOp', 'Shape', 'StridedSlice', 'Pack', 'Identity']);
@@ -47,11 +50,13 @@ export class GraphClassifier implements Classifier {
   private readonly inputName: string;
   private readonly outputName: string;
   private layerList?: LayerInfo[];
+  private readonly options: GraphClassifierOptions;
 
   constructor(
     readonly model: GraphModel,
     options: GraphClassifierOptions = {},
   ) {
+    this.options = options;
     const shape = model.inputs[0]?.shape ?? [];
     const layout = options.layout ?? 'NHWC';
     const [h, w, c] = layout === 'NHWC' ? shape.slice(1) : [shape[2], shape[3], shape[1]];
@@ -153,6 +158,61 @@ export class GraphClassifier implements Classifier {
     });
   }
 
+  /**
+   * Nodes that read weights: a float constant of more than one value (a kernel, a bias, a folded
+   * batch norm's scale), in graph order.
+   */
+  parameterLayers(): string[] {
+    return this.nodes.filter((n) => !NOT_LAYERS.has(n.op) && this.weightInputs(n).length > 0).map((n) => n.name);
+  }
+
+  /** A new GraphModel from this one's artifacts, the weight constants of `layers` re-initialised. */
+  async randomisedCopy(layers: readonly string[], { seed }: RandomiseOptions): Promise<GraphClassifier> {
+    checkParameterLayers(layers, this.parameterLayers());
+    const artifacts = graphArtifacts(this.model);
+    const weights = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs!);
+    try {
+      for (const name of layers) {
+        const node = this.nodes.find((n) => n.name === name)!;
+        this.weightInputs(node).forEach((constant, i) => {
+          const w = weights[constant];
+          weights[constant] = tf.tensor(shuffledWeights(w.dataSync() as Float32Array, seed, name, i), w.shape, w.dtype);
+          w.dispose();
+        });
+      }
+      const { data, specs } = await tf.io.encodeWeights(weights);
+      const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
+      const copy = await loadGraphModel({ load: async () => ({ ...artifacts, weightData: data, weightSpecs: specs }) });
+      try {
+        return new GraphClassifier(copy, { ...this.options, preprocessing: this.preprocessing, classNames: this.classNames });
+      } catch (error) {
+        copy.dispose();
+        throw error;
+      }
+    } finally {
+      tf.dispose(Object.values(weights));
+    }
+  }
+
+  private constantNames?: Set<string>;
+
+  private constants(): Set<string> {
+    this.constantNames ??= new Set(this.nodes.filter((n) => n.op === 'Const').map((n) => n.name));
+    return this.constantNames;
+  }
+
+  /** The float constants of more than one value a node reads, in input order. */
+  private weightInputs(node: GraphNode): string[] {
+    const weights = this.model.weights;
+    return (node.input ?? [])
+      .filter((i) => !i.startsWith('^'))
+      .map((i) => i.replace(/:\d+$/, ''))
+      .filter((i) => {
+        const w = weights[i]?.[0];
+        return w !== undefined && w.dtype === 'float32' && w.size > 1 && this.constants().has(i);
+      });
+  }
+
   dispose(): void {
     this.model.dispose();
   }
@@ -228,5 +288,11 @@ function graphNodes(model: GraphModel): GraphNode[] {
   const artifacts = (model as unknown as { artifacts?: { modelTopology?: { node?: GraphNode[] } } }).artifacts;
   const nodes = artifacts?.modelTopology?.node;
   if (!Array.isArray(nodes)) throw new XaiError('This GraphModel carries no graph topology to list layers from');
-  return nodes.map((n) => ({ name: n.name, op: n.op }));
+  return nodes.map((n) => ({ name: n.name, op: n.op, input: n.input }));
+}
+
+function graphArtifacts(model: GraphModel): tf.io.ModelArtifacts {
+  const artifacts = (model as unknown as { artifacts?: tf.io.ModelArtifacts }).artifacts;
+  if (!artifacts?.weightSpecs || !artifacts.weightData) throw new XaiError('This GraphModel carries no weights to copy');
+  return artifacts;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
-import type { Classifier, InputGradientOptions, InputSpec, LayerGradient, LayerHandle, LayerInfo } from '../classifier.js';
+import type { Classifier, InputGradientOptions, InputSpec, LayerGradient, LayerHandle, LayerInfo, RandomiseOptions } from '../classifier.js';
 import { XaiError } from '../errors.js';
 import { classifierOutputClasses } from './contract.js';
 import { ensureGradients } from '../backend/register-gradients.js';
@@ -9,6 +9,7 @@ import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
 import { defaultFeatureLayerOrNone, layerHandle, unknownLayer } from './layer-search.js';
 import { describeSource, type ClassifierOptions } from './options.js';
 import { withoutWeightGradients } from '../backend/no-weight-gradients.js';
+import { checkParameterLayers, shuffledWeights } from './randomise.js';
 
 type AnyLayer = LayersModel['layers'][number];
 type CallFn = AnyLayer['call'];
@@ -33,11 +34,13 @@ export class LayersClassifier implements Classifier {
   readonly preprocessing: Preprocessing;
   readonly engine: string;
   private readonly found: FoundLayer[];
+  private readonly options: ClassifierOptions;
 
   constructor(
     readonly model: LayersModel,
     options: ClassifierOptions = {},
   ) {
+    this.options = options;
     const shape = model.inputs[0].shape;
     const outShape = model.outputs[0].shape;
     if (model.inputs.length !== 1 || shape.length !== 4 || shape.slice(1).some((d) => d == null)) {
@@ -118,6 +121,38 @@ export class LayersClassifier implements Classifier {
     });
   }
 
+  /** Layers with weights of their own (a nested model is listed by its layers), input to output. */
+  parameterLayers(): string[] {
+    return this.found.filter((f) => f.layer.weights.length > 0 && !isNestedModel(f.layer)).map((f) => f.info.name);
+  }
+
+  /** A copy of the network (topology and weights serialised, then rebuilt) with `layers` re-initialised. */
+  async randomisedCopy(layers: readonly string[], { seed }: RandomiseOptions): Promise<LayersClassifier> {
+    checkParameterLayers(layers, this.parameterLayers());
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await this.model.save(
+      tf.io.withSaveHandler(async (saved) => {
+        artifacts = saved;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const { loadLayersModel } = await import('@tensorflow/tfjs-layers');
+    const copy = await loadLayersModel({ load: async () => artifacts! });
+    try {
+      const inCopy = collectLayers(copy, '');
+      for (const name of layers) {
+        const layer = inCopy.find((f) => f.info.name === name)!.layer;
+        const replaced = layer.getWeights().map((w, i) => tf.tensor(shuffledWeights(w.dataSync() as Float32Array, seed, name, i), w.shape, w.dtype));
+        layer.setWeights(replaced);
+        tf.dispose(replaced);
+      }
+      return new LayersClassifier(copy, { ...this.options, preprocessing: this.preprocessing, classNames: this.classNames });
+    } catch (error) {
+      copy.dispose();
+      throw error;
+    }
+  }
+
   /** Runs the model with `layer`'s output passed through `replace`. */
   private applyReplacing(layer: AnyLayer, image: tf.Tensor4D, replace: (out: tf.Tensor) => tf.Tensor): tf.Tensor2D {
     const original = layer.call;
@@ -182,6 +217,10 @@ function singleOutputShape(layer: AnyLayer): number[] | undefined {
   if (!Array.isArray(shape) || Array.isArray(shape[0])) return undefined;
   const dims = (shape as (number | null)[]).slice(1);
   return dims.every((d): d is number => typeof d === 'number') ? dims : undefined;
+}
+
+function isNestedModel(layer: AnyLayer): boolean {
+  return Array.isArray((layer as unknown as { layers?: unknown }).layers);
 }
 
 function isInputLayer(layer: AnyLayer): boolean {

@@ -8,6 +8,7 @@ import { overlay, type OverlayOptions } from '../overlay.js';
 import { curvesSvg, type CurvesOptions, type CurveSeries } from '../svg/curves.js';
 import { figureSvg, type FigureOptions, type MapLike } from '../svg/figure.js';
 import { maskGridSvg, type MaskGridSvgOptions } from '../svg/mask-grid.js';
+import { mapRowSvg, type MapPanel, type MapRowOptions } from '../svg/map-row.js';
 import type { Grid, RawImage, RgbaImage } from '../types.js';
 import { encodePngNode, svgToPng, type RasterOptions } from './png.js';
 
@@ -48,6 +49,11 @@ export async function writeCurves(path: string, curves: CurveSeries | readonly C
 /** Writes a titled grid of RISE masks (and masked images, given an image) as PNG or SVG. */
 export async function writeMaskGrid(path: string, masks: MaskStack, image: RawImage | undefined, options: MaskGridSvgOptions & RasterOptions = {}): Promise<void> {
   await writeSvg(path, await maskGridSvg(masks, image, options), options);
+}
+
+/** Writes maps side by side, titled and captioned (the sanity checks' figure), as PNG or SVG. */
+export async function writeMapRow(path: string, panels: readonly MapPanel[], options: MapRowOptions & RasterOptions = {}): Promise<void> {
+  await writeSvg(path, await mapRowSvg(panels, options), options);
 }
 
 /** Writes the self-contained HTML report. */
