@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { deprocess, npyToFloat32, type Classifier, type RawImage, type SaliencyMap } from '@xai/core';
+import { deprocess, modelPixels, npyToFloat32, type Classifier, type Preprocessing, type RawImage, type SaliencyMap } from '@xai/core';
 import { readNpyFile, writeFileAtomic } from '@xai/core/node';
 import type { CurveResult } from '@xai/metrics';
 import type { MaskSource } from '@xai/rise';
@@ -71,6 +71,12 @@ export async function writeCompareReport(path: string, results: CompareResults, 
         deletion: curve('deletion'),
       });
     }
+    const first = methodRows[0]?.map;
+    // The maps explain the model's input: show what the model saw (a crop, say), not the whole file.
+    if (first && hasGeometry(results.key?.preprocessing)) {
+      const input = { width: first.width, height: first.height, channels: pixels.channels === 1 || pixels.channels === 2 ? 1 : 3, layout: 'NHWC' as const };
+      pixels = await modelPixels(pixels, input, results.key.preprocessing);
+    }
     rows.push({ name: image.path, image: pixels, classIndex: image.classIndex, className: image.className, probability: image.probability, results: methodRows });
   }
   const summary = results.methods.map((method) => ({
@@ -82,12 +88,28 @@ export async function writeCompareReport(path: string, results: CompareResults, 
   }));
   const html = await reportHtml({
     title: results.merged ? 'xai merge' : 'xai compare',
-    subtitle: `model: ${results.model} — ${results.images.length} images${shardLine(results)}`,
+    subtitle: `model: ${results.model} — ${results.images.length} images${shardLine(results)}${preprocessingLine(results.key?.preprocessing)}`,
     rows,
     summary,
     failures: results.failed.map((f) => ({ name: f.path, reason: f.error })),
   });
   await writeFileAtomic(path, withSections(html, notesHtml(results.notes), localisationHtml(results)));
+}
+
+function hasGeometry(pre: Preprocessing | undefined): pre is Preprocessing {
+  return pre !== undefined && ((pre.resize !== undefined && pre.resize !== 'bilinear') || pre.resizeShorter !== undefined || pre.centerCrop !== undefined);
+}
+
+/** What the run applied to every image before the model, as the report's subtitle says it. */
+function preprocessingLine(pre: Preprocessing | undefined): string {
+  if (!pre) return '';
+  const steps = [
+    pre.resizeShorter !== undefined ? `shorter side ${pre.resizeShorter}` : '',
+    pre.centerCrop !== undefined ? `centre crop ${pre.centerCrop}` : '',
+    `resize ${pre.resize ?? 'bilinear'}`,
+    `mean [${pre.mean.join(', ')}], std [${pre.std.join(', ')}], scale ${+pre.scale.toPrecision(6)}, offset ${pre.offset}`,
+  ].filter(Boolean);
+  return ` — preprocessing: ${steps.join(', ')}`;
 }
 
 function shardLine(results: CompareResults): string {

@@ -3,6 +3,8 @@ export * from './errors.js';
 export * from './saliency.js';
 export * from './progress.js';
 export * from './preprocess.js';
+export * from './geometry.js';
+export { pilResize, type PilFilter } from './resample.js';
 export * from './npy.js';
 export * from './random.js';
 export * from './batching.js';
