@@ -4,6 +4,7 @@ export * from './saliency.js';
 export * from './progress.js';
 export * from './preprocess.js';
 export * from './geometry.js';
+export { readingGuide, type GuideLine } from './reading-guide.js';
 export { pilResize, type PilFilter } from './resample.js';
 export * from './npy.js';
 export * from './random.js';
