@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { deprocess, modelPixels, npyToFloat32, type Classifier, type Preprocessing, type RawImage, type SaliencyMap } from '@xai/core';
+import { deprocess, modelPixels, npyToFloat32, readingGuide, type Classifier, type Preprocessing, type RawImage, type SaliencyMap } from '@xai/core';
 import { readNpyFile, writeFileAtomic } from '@xai/core/node';
 import type { CurveResult } from '@xai/metrics';
 import type { MaskSource } from '@xai/rise';
@@ -93,7 +93,7 @@ export async function writeCompareReport(path: string, results: CompareResults, 
     summary,
     failures: results.failed.map((f) => ({ name: f.path, reason: f.error })),
   });
-  await writeFileAtomic(path, withSections(html, notesHtml(results.notes), localisationHtml(results)));
+  await writeFileAtomic(path, withSections(html, notesHtml(results.notes), localisationHtml(results)).replace('</body>', `${guideHtml(results)}</body>`));
 }
 
 function hasGeometry(pre: Preprocessing | undefined): pre is Preprocessing {
@@ -116,6 +116,13 @@ function shardLine(results: CompareResults): string {
   if (results.merged) return ` — merged from shard${results.merged.shards.length === 1 ? '' : 's'} ${results.merged.shards.join(', ')} of ${results.merged.count}`;
   if (results.shard && results.shard.count > 1) return ` — shard ${results.shard.index} of ${results.shard.count}`;
   return '';
+}
+
+/** "How to read this report": one line per method's map and per metric shown. */
+function guideHtml(results: CompareResults): string {
+  const lines = readingGuide(results.methods, (id) => registry.label(id)).filter((g) => g.term !== 'pointing game' || hasLocalisation(results));
+  const items = lines.map((g) => `<dt style="font-weight:bold;margin-top:0.3em">${escapeXml(g.term)}</dt><dd style="margin-left:1em">${escapeXml(g.line)}</dd>`).join('');
+  return `<section class="reading-guide"><h2>How to read this report</h2><dl>${items}</dl></section>`;
 }
 
 function notesHtml(notes: readonly string[]): string {

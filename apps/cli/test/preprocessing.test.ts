@@ -52,6 +52,20 @@ describe('preprocessing the way the model was evaluated', () => {
     ]);
   });
 
+  it("compare's report says the preprocessing and has the reading guide; the run key holds the geometry", async () => {
+    const out = scratchDir();
+    const run = await xai('compare', photo, '--model', model, '--preprocessing', 'torchvision', '--methods', 'grad-cam', '--step', '512', '--out', out, '--quiet');
+    expect(run.code).toBe(0);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('preprocessing: shorter side 256, centre crop 224, resize pil-bilinear, mean [0.485, 0.456, 0.406]');
+    expect(html).toContain('How to read this report');
+    expect(html).toMatch(/<dt[^>]*>Grad-CAM<\/dt><dd[^>]*>layer activations weighted by the mean gradient/);
+    expect(html).toMatch(/<dt[^>]*>deletion AUC<\/dt><dd[^>]*>.*Lower is better/);
+    expect(html).not.toContain('pointing game');
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.key.preprocessing).toMatchObject({ resize: 'pil-bilinear', resizeShorter: 256, centerCrop: 224 });
+  });
+
   it('the size options overlay the preset, and bad values are usage errors naming what is accepted', async () => {
     const torchvision = await logitsOf('--preprocessing', 'torchvision');
     const same = await logitsOf('--preprocessing', 'imagenet', '--resize', 'pil-bilinear', '--resize-shorter', '256', '--center-crop', '224');

@@ -7,7 +7,7 @@ import { preprocess, preprocessingPreset, type Classifier, type RawImage } from 
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium, type RunningBrowser } from './chromium.js';
-import { chooseMethod, explain, idle, openApp, screenshot, snapshot, visibleMessage } from './page.js';
+import { SCREENSHOTS, chooseMethod, explain, idle, openApp, screenshot, snapshot, visibleMessage } from './page.js';
 import { readPngRgba } from './png.js';
 import { demoModel, startNodeBackend } from './reference.js';
 import { startPreview, type RunningPreview } from './server.js';
@@ -199,6 +199,7 @@ describe('a playground that tells the truth', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await explain(page, 'grad-cam');
     expect(await inView('#overlay-title')).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), 'nothing wider than the phone').toBeLessThanOrEqual(390);
     const small = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>('button, select, input[type="number"], .downloads a, summary')]
         .filter((e) => e.offsetParent !== null)
@@ -206,9 +207,10 @@ describe('a playground that tells the truth', () => {
         .filter((e) => e.height < 44),
     );
     expect(JSON.stringify(small)).toBe('[]');
+    await page.screenshot({ path: resolve(SCREENSHOTS, '23-phone-result-viewport.png') });
     await screenshot(page, '23-phone-result');
     await page.evaluate(() => window.scrollTo(0, 0));
-    await screenshot(page, '24-phone-top');
+    await page.screenshot({ path: resolve(SCREENSHOTS, '24-phone-top-viewport.png') });
     await page.setViewportSize({ width: 1280, height: 900 });
     await screenshot(page, '25-desktop-result');
   });

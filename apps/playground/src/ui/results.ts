@@ -102,7 +102,7 @@ export function renderComparison(
         return waiting;
       }
       const { map, curves } = entry;
-      const caption = `${method.label}\nins ${aucText(curves, 'insertion')}\ndel ${aucText(curves, 'deletion')}\n${ownRange(map)}`;
+      const caption = `${method.label}\nins ${curves.insertion.auc.toFixed(3)} · random ${curves.random.insertion.toFixed(3)}\ndel ${curves.deletion.auc.toFixed(3)} · random ${curves.random.deletion.toFixed(3)}\n${ownRange(map)}`;
       const { tile, canvas } = canvasTile(caption);
       tile.dataset.method = map.method;
       tile.append(view.paint(canvas, image, map, range, range ? 'shared' : undefined));
