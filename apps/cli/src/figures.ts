@@ -3,10 +3,10 @@ import { deprocess, modelPixels, npyToFloat32, readingGuide, type Classifier, ty
 import { readNpyFile, writeFileAtomic } from '@xai/core/node';
 import type { CurveResult } from '@xai/metrics';
 import type { MaskSource } from '@xai/rise';
-import { escapeXml, reportHtml, type Curve, type ReportRow } from '@xai/viz';
+import { escapeXml, reportHtml, type Curve, type CurveSeries, type LineSeries, type MetricsSection, type ReportResult, type ReportRow } from '@xai/viz';
 import { readImage, writeCurves, writeFigure, writeMaskGrid } from '@xai/viz/node';
 import type { LoadedInput } from './inputs.js';
-import { type CompareResults, formatNumber, hasLocalisation } from './results.js';
+import type { CompareResults } from './results.js';
 import { registry } from './registry.js';
 
 /** The reference notebooks' figure: the image titled with class and probability, and the overlay. */
@@ -39,8 +39,8 @@ export async function writeMaskPreview(path: string, source: MaskSource): Promis
 
 /**
  * report.html of `xai compare` and `xai merge`: the notes (an empty shard, missing shards), the
- * summary (with the pointing games when there is ground truth), then one row per image with
- * every method's overlay and curves. Map paths are relative to `outDir`.
+ * methods × metrics table with intervals, the rankings and their agreement, the mean curves, then
+ * one row per image with every method's overlay, curves and scores. Map paths are relative to `outDir`.
  */
 export async function writeCompareReport(path: string, results: CompareResults, outDir: string): Promise<void> {
   const rows: ReportRow[] = [];
@@ -51,7 +51,7 @@ export async function writeCompareReport(path: string, results: CompareResults, 
     } catch {
       continue; // the source image moved since the run; the numbers are still in results.json
     }
-    const methodRows = [];
+    const methodRows: ReportResult[] = [];
     for (const method of results.methods) {
       const result = image.methods[method];
       if (!result) continue;
@@ -62,13 +62,22 @@ export async function writeCompareReport(path: string, results: CompareResults, 
         continue; // the map is gone; its numbers are still in results.json
       }
       const [height, width] = array.shape;
-      const curve = (kind: 'insertion' | 'deletion') => ({ ...result[kind], kind, classIndex: image.classIndex, className: image.className });
+      const curve = (kind: 'insertion' | 'deletion'): Curve | undefined => {
+        const record = result.metrics[kind];
+        return record?.curves?.[kind] ? { scores: record.curves[kind], auc: record.value, kind, classIndex: image.classIndex, className: image.className } : undefined;
+      };
+      const road = result.metrics.road;
+      const percentiles = road?.details?.percentiles as number[] | undefined;
       methodRows.push({
         method,
         label: registry.label(method),
         map: { data: npyToFloat32(array), height, width, method, classIndex: image.classIndex, className: image.className },
         insertion: curve('insertion'),
         deletion: curve('deletion'),
+        ...(road?.curves && percentiles ? { road: { percentiles, morf: road.curves.morf, lerf: road.curves.lerf } } : {}),
+        scores: Object.entries(result.metrics)
+          .filter(([name]) => name !== 'insertion' && name !== 'deletion')
+          .map(([name, record]) => ({ name, value: record.value })),
       });
     }
     const first = methodRows[0]?.map;
@@ -79,21 +88,48 @@ export async function writeCompareReport(path: string, results: CompareResults, 
     }
     rows.push({ name: image.path, image: pixels, classIndex: image.classIndex, className: image.className, probability: image.probability, results: methodRows });
   }
-  const summary = results.methods.map((method) => ({
-    method,
-    label: registry.label(method),
-    images: results.summary[method].insertion.images,
-    insertion: results.summary[method].insertion.meanAuc ?? undefined,
-    deletion: results.summary[method].deletion.meanAuc ?? undefined,
-  }));
   const html = await reportHtml({
     title: results.merged ? 'xai merge' : 'xai compare',
     subtitle: `model: ${results.model} — ${results.images.length} images${shardLine(results)}${preprocessingLine(results.key?.preprocessing)}`,
     rows,
-    summary,
+    summary: [],
+    metrics: metricsSection(results),
     failures: results.failed.map((f) => ({ name: f.path, reason: f.error })),
   });
-  await writeFileAtomic(path, withSections(html, notesHtml(results.notes), localisationHtml(results)).replace('</body>', `${guideHtml(results)}</body>`));
+  await writeFileAtomic(path, withNotes(html, notesHtml(results.notes)).replace('</body>', `${guideHtml(results)}</body>`));
+}
+
+/** The summary of results.json as the report's methods × metrics section. */
+export function metricsSection(results: CompareResults): MetricsSection {
+  const { summary } = results;
+  const label = (method: string) => registry.label(method);
+  const meanCurves: CurveSeries[] = [];
+  const roadSeries: LineSeries[] = [];
+  let percentiles: number[] | undefined;
+  for (const method of results.methods) {
+    for (const kind of ['insertion', 'deletion'] as const) {
+      const cell = summary.table[method]?.[kind];
+      const scores = cell?.meanCurves?.[kind];
+      if (scores && summary.metrics.includes(kind)) meanCurves.push({ kind, scores, auc: cell.aucOfMeanCurve ?? Number.NaN, classIndex: -1, label: label(method) });
+    }
+    const road = summary.table[method]?.road;
+    if (road?.meanCurves && summary.metrics.includes('road')) {
+      percentiles ??= results.key.protocol.metrics.road?.percentiles as number[] | undefined;
+      roadSeries.push({ label: `${label(method)} MoRF`, values: road.meanCurves.morf, group: method });
+      roadSeries.push({ label: `${label(method)} LeRF`, values: road.meanCurves.lerf, dashed: true, group: method });
+    }
+  }
+  const { level, resamples, seed } = summary.interval;
+  return {
+    metrics: summary.metrics.map((name) => ({ name, better: summary.better[name] })),
+    methods: results.methods.map((method) => ({ method, label: label(method) })),
+    cells: summary.table,
+    rankings: summary.rankings,
+    agreement: summary.agreement,
+    intervalNote: `${Math.round(level * 100)} % bootstrap interval over images (${resamples} resamples, seed ${seed})`,
+    meanCurves,
+    ...(percentiles && roadSeries.length ? { meanRoad: { percentiles, series: roadSeries } } : {}),
+  };
 }
 
 function hasGeometry(pre: Preprocessing | undefined): pre is Preprocessing {
@@ -120,7 +156,7 @@ function shardLine(results: CompareResults): string {
 
 /** "How to read this report": one line per method's map and per metric shown. */
 function guideHtml(results: CompareResults): string {
-  const lines = readingGuide(results.methods, (id) => registry.label(id)).filter((g) => g.term !== 'pointing game' || hasLocalisation(results));
+  const lines = readingGuide(results.methods, ['colour-bar', ...results.summary.metrics], (id) => registry.label(id));
   const items = lines.map((g) => `<dt style="font-weight:bold;margin-top:0.3em">${escapeXml(g.term)}</dt><dd style="margin-left:1em">${escapeXml(g.line)}</dd>`).join('');
   return `<section class="reading-guide"><h2>How to read this report</h2><dl>${items}</dl></section>`;
 }
@@ -129,33 +165,9 @@ function notesHtml(notes: readonly string[]): string {
   return notes.map((n) => `<p class="note" style="color:#a00;font-weight:bold">${escapeXml(n)}</p>`).join('');
 }
 
-function localisationHtml(results: CompareResults): string {
-  if (!hasLocalisation(results)) return '';
-  const rows = results.methods
-    .map((m) => {
-      const s = results.summary[m].localisation;
-      const cell = (v: number | null) => `<td class="num">${formatNumber(v, 3)}</td>`;
-      return `<tr><td>${escapeXml(registry.label(m))}</td><td class="num">${s.images}</td>${cell(s.pointingAccuracy)}${cell(s.meanEnergy)}</tr>`;
-    })
-    .join('');
-  return (
-    '<h2>Localisation against the ground truth</h2><table class="localisation"><thead><tr><th>method</th><th>images</th>' +
-    '<th>pointing game (share of hits, higher is better)</th><th>energy pointing game (higher is better)</th></tr></thead>' +
-    `<tbody>${rows}</tbody></table>`
-  );
-}
-
-/** Puts the notes under the subtitle and the localisation table after the summary table. */
-function withSections(html: string, notes: string, localisation: string): string {
-  let out = html;
-  if (notes) {
-    const at = out.indexOf('</p>', out.indexOf('<p class="subtitle">'));
-    out = at >= 0 ? out.slice(0, at + 4) + notes + out.slice(at + 4) : out.replace('<body>', `<body>${notes}`);
-  }
-  if (localisation) {
-    const summaryAt = out.indexOf('<table class="summary">');
-    const at = summaryAt >= 0 ? out.indexOf('</table>', summaryAt) : -1;
-    out = at >= 0 ? out.slice(0, at + 8) + localisation + out.slice(at + 8) : out.replace('</body>', `${localisation}</body>`);
-  }
-  return out;
+/** Puts the notes under the subtitle. */
+function withNotes(html: string, notes: string): string {
+  if (!notes) return html;
+  const at = html.indexOf('</p>', html.indexOf('<p class="subtitle">'));
+  return at >= 0 ? html.slice(0, at + 4) + notes + html.slice(at + 4) : html.replace('<body>', `<body>${notes}`);
 }

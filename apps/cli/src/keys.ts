@@ -23,14 +23,19 @@ export interface RunKey {
 }
 
 export interface MetricProtocolKey {
-  /** Pixels changed per Insertion/Deletion step. */
-  step: number;
-  insertion: string;
-  deletion: string;
-  /** The class each map explains and each curve tracks. */
+  /** The class each map explains and each metric tracks. */
   class: 'top';
-  /** The pointing game's tolerance in pixels (used where ground truth is present). */
-  pointingTolerance: number;
+  /** Each chosen metric with its settings (Insertion's step and substrate, ROAD's percentiles, noise and seed, …), in the order given. */
+  metrics: Record<string, Readonly<Record<string, unknown>>>;
+  /** How the summary's intervals are made. */
+  interval: IntervalKey;
+}
+
+export interface IntervalKey {
+  method: 'percentile bootstrap over images';
+  level: number;
+  resamples: number;
+  seed: number;
 }
 
 /** One method: its id, its validated parameters and its layers. */

@@ -13,6 +13,7 @@ import {
   type Targets,
 } from '@xai/core';
 import { type OptionSpec, type ParsedArgs, UsageError, intOption, parseDecimal, stringOption } from './command.js';
+import { baselineFlag, withBaselineFile } from './baseline-file.js';
 import { checkBatchMemory } from './limits.js';
 import { registry } from './registry.js';
 
@@ -35,6 +36,7 @@ export function methodOptions(): Record<string, OptionSpec> {
     const defaults = new Set(methods.map((m) => String(m.params.find((p) => p.name === spec.name)!.default)));
     options[flag] = paramOption(spec, `${methods.map((m) => m.label).join(', ')}: ${spec.help}`, defaults.size === 1);
   }
+  if (options.baseline) options.baseline = baselineFlag(options.baseline);
   return { ...options, ...GENERAL };
 }
 
@@ -103,15 +105,16 @@ export function targetsArg(args: ParsedArgs): Targets | undefined {
  * usage error (exit 2).
  */
 export function prepareMethods(
-  methods: readonly MethodDescriptor[],
+  chosen: readonly MethodDescriptor[],
   model: Classifier,
-  args: ParsedArgs,
+  given: ParsedArgs,
   targetsFor: (method: MethodDescriptor) => Targets,
 ): PreparedMethod[] {
+  refuseUnusedFlags(chosen, given, stringOption(given, 'layer') !== undefined);
+  const { methods, args } = withBaselineFile(chosen, model, given);
   const batchSize = intOption(args, 'batch-size', 32);
   const layerArg = stringOption(args, 'layer');
   const layer = layerArg?.split(',').map((s) => s.trim()).filter(Boolean);
-  refuseUnusedFlags(methods, args, layer !== undefined);
   checkBatchMemory(batchSize, batchEntry(model, methods.some((m) => MASK_METHODS.has(m.id))));
   return methods.map((method) => {
     for (const spec of method.params) checkNumberSyntax(spec, args, method.id);

@@ -1,6 +1,6 @@
-import { meanCurve, trapezoidAuc } from '@xai/metrics';
+import { bootstrapMeanInterval, createMetric, isMetricName, meanCurve, METRIC_DIRECTIONS, rankBy, rankingAgreement, trapezoidAuc, type RankingAgreement } from '@xai/metrics';
 import type { GroundTruthRecord } from './ground-truth.js';
-import type { ItemKey, MethodKey, SettingsKey } from './keys.js';
+import type { IntervalKey, ItemKey, MethodKey, MetricProtocolKey, SettingsKey } from './keys.js';
 
 /**
  * One image's outcome in `xai compare` (`items/STEM.json`): what produced it (`key`), the class
@@ -20,43 +20,48 @@ export interface ImageResult {
 
 export interface MethodResult {
   key: MethodKey;
-  insertion: { auc: number; scores: number[] };
-  deletion: { auc: number; scores: number[] };
-  /** Present when the image has ground truth that places the object (a mask or a box). */
-  localisation?: Localisation;
+  /** Per metric of the run: the image's score. Metrics that need ground truth are absent without it. */
+  metrics: Record<string, MetricRecord>;
   /** The saliency map (`.npy`, H×W), relative to the output folder. */
   map: string;
 }
 
-export interface Localisation {
-  /** Pointing game: the map's maximum lies in the object. */
-  hit: boolean;
-  peak: { x: number; y: number };
-  /** Energy-based pointing game: the share of positive saliency inside the object. */
-  energy: number;
+/** One metric's score on one image (see @xai/metrics' MetricScore). */
+export interface MetricRecord {
+  value: number;
+  /** Insertion's or Deletion's curve, ROAD's `morf` and `lerf`. */
+  curves?: Record<string, number[]>;
+  /** E.g. the pointing game's `hit`, `peak` and `energy`; ROAD's `percentiles`. */
+  details?: Record<string, unknown>;
 }
 
+/** One method under one metric, over the images that have both. */
 export interface MetricSummary {
-  /** Mean of the per-image AUCs; null when no image has the method. */
-  meanAuc: number | null;
-  /** The point-by-point mean of the curves, and its AUC (the reference's data-set number). */
-  meanCurve: number[];
-  aucOfMeanCurve: number | null;
   images: number;
+  /** Mean of the per-image values; null when no image has one. */
+  mean: number | null;
+  /** The 95 % bootstrap interval of the mean over images; null when no image has a value. */
+  interval: [number, number] | null;
+  /** The point-by-point mean of each curve. */
+  meanCurves?: Record<string, number[]>;
+  /** Insertion, Deletion: the AUC of the mean curve (the reference's data-set number). */
+  aucOfMeanCurve?: number | null;
+  /** The pointing game: the mean energy-based score (the share of positive saliency inside the object). */
+  meanEnergy?: number | null;
 }
 
-export interface LocalisationSummary {
-  /** Images with ground truth that the method explained. */
-  images: number;
-  /** Share of pointing-game hits; null when there are no such images. */
-  pointingAccuracy: number | null;
-  meanEnergy: number | null;
-}
-
-export interface MethodSummary {
-  insertion: MetricSummary;
-  deletion: MetricSummary;
-  localisation: LocalisationSummary;
+export interface CompareSummary {
+  /** The metrics of the run, in its order (the pointing game only when some image has ground truth). */
+  metrics: string[];
+  /** Per metric: which direction of its value is better. */
+  better: Record<string, 'higher' | 'lower'>;
+  interval: IntervalKey;
+  /** `table[method][metric]`. */
+  table: Record<string, Record<string, MetricSummary>>;
+  /** Per metric: the methods best first, by their mean. */
+  rankings: Record<string, string[]>;
+  /** Kendall's τ between every pair of metrics' rankings. */
+  agreement: RankingAgreement;
 }
 
 /** Which slice of the inputs a run covered: the `index`-th (1-based) of `count`. */
@@ -79,36 +84,51 @@ export interface CompareResults {
   protocol: Record<string, unknown>;
   images: ImageResult[];
   failed: { path: string; error: string }[];
-  summary: Record<string, MethodSummary>;
+  summary: CompareSummary;
   /** Sentences for the reader (an empty shard, missing shards), also shown in the report. */
   notes: string[];
 }
 
-/** Per method and metric: mean AUC, mean curve and its AUC, over the images that have the method. */
-export function summarize(images: readonly ImageResult[], methods: readonly string[]): CompareResults['summary'] {
-  const summary: CompareResults['summary'] = {};
+/**
+ * The methods × metrics table (means and bootstrap intervals over images), each metric's ranking
+ * and their agreement. Depends only on the images (sorted by path) and the protocol, so merged
+ * shards summarise as the single run does.
+ */
+export function summarize(images: readonly ImageResult[], methods: readonly string[], protocol: MetricProtocolKey): CompareSummary {
+  const chosen = Object.keys(protocol.metrics).filter(isMetricName);
+  const better = Object.fromEntries(chosen.map((m) => [m, METRIC_DIRECTIONS[m]]));
+  const table: CompareSummary['table'] = {};
   for (const method of methods) {
-    const done = images.filter((i) => i.methods[method]);
-    const metric = (name: 'insertion' | 'deletion'): MetricSummary => {
-      const curves = done.map((i) => i.methods[method][name].scores);
-      const aucs = done.map((i) => i.methods[method][name].auc);
-      const mean = curves.length ? meanCurve(curves) : [];
-      return {
-        meanAuc: aucs.length ? aucs.reduce((a, b) => a + b, 0) / aucs.length : null,
-        meanCurve: mean,
-        aucOfMeanCurve: mean.length ? trapezoidAuc(mean) : null,
-        images: done.length,
+    table[method] = {};
+    for (const metric of chosen) {
+      const records = images.flatMap((i) => {
+        const r = i.methods[method]?.metrics?.[metric];
+        return r ? [r] : [];
+      });
+      const values = records.map((r) => r.value);
+      const summary: MetricSummary = {
+        images: records.length,
+        mean: values.length ? values.reduce((a, b) => a + b, 0) / values.length : null,
+        interval: values.length ? bootstrapMeanInterval(values, { resamples: protocol.interval.resamples, level: protocol.interval.level, seed: protocol.interval.seed }) : null,
       };
-    };
-    const located = done.map((i) => i.methods[method].localisation).filter((l): l is Localisation => l !== undefined);
-    const localisation: LocalisationSummary = {
-      images: located.length,
-      pointingAccuracy: located.length ? located.filter((l) => l.hit).length / located.length : null,
-      meanEnergy: located.length ? located.reduce((sum, l) => sum + l.energy, 0) / located.length : null,
-    };
-    summary[method] = { insertion: metric('insertion'), deletion: metric('deletion'), localisation };
+      const names = records.length && records[0].curves ? Object.keys(records[0].curves) : [];
+      if (names.length) summary.meanCurves = Object.fromEntries(names.map((n) => [n, meanCurve(records.map((r) => r.curves![n]))]));
+      if (metric === 'insertion' || metric === 'deletion') summary.aucOfMeanCurve = summary.meanCurves?.[metric] ? trapezoidAuc(summary.meanCurves[metric]) : null;
+      if (metric === 'pointing-game') summary.meanEnergy = records.length ? records.reduce((sum, r) => sum + Number(r.details?.energy ?? 0), 0) / records.length : null;
+      table[method][metric] = summary;
+    }
   }
-  return summary;
+  // A metric that needs ground truth is left out when no image has any; the others show "–" without images.
+  const metrics = chosen.filter((m) => !createMetric(m).needsGroundTruth || methods.some((method) => table[method][m].images > 0));
+  const means = Object.fromEntries(metrics.map((m) => [m, Object.fromEntries(methods.map((method) => [method, table[method][m].mean]))]));
+  return {
+    metrics,
+    better,
+    interval: protocol.interval,
+    table,
+    rankings: Object.fromEntries(metrics.map((m) => [m, rankBy(means[m], better[m])])),
+    agreement: rankingAgreement(means, better),
+  };
 }
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -128,21 +148,18 @@ export function formatNumber(value: number | null | undefined, digits = 4): stri
   return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
 }
 
-/** True when some method has localisation scores (the data set has ground truth). */
-export function hasLocalisation(results: Pick<CompareResults, 'methods' | 'summary'>): boolean {
-  return results.methods.some((m) => (results.summary[m]?.localisation?.images ?? 0) > 0);
-}
-
+/** The summary as a text table: one row per method, each metric's mean (with ↑ or ↓). */
 export function summaryTable(results: CompareResults): string {
-  const located = hasLocalisation(results);
-  const header =
-    `${'method'.padEnd(16)} ${'images'.padStart(6)}  ${'insertion AUC ↑'.padStart(15)}  ${'deletion AUC ↓'.padStart(14)}` +
-    (located ? `  ${'pointing ↑'.padStart(10)}  ${'energy ↑'.padStart(8)}` : '');
-  const rows = results.methods.map((m) => {
-    const s = results.summary[m];
-    const base = `${m.padEnd(16)} ${String(s.insertion.images).padStart(6)}  ${formatNumber(s.insertion.meanAuc).padStart(15)}  ${formatNumber(s.deletion.meanAuc).padStart(14)}`;
-    return located ? `${base}  ${formatNumber(s.localisation.pointingAccuracy).padStart(10)}  ${formatNumber(s.localisation.meanEnergy).padStart(8)}` : base;
-  });
+  const { summary } = results;
+  const headers = summary.metrics.map((m) => `${m} ${summary.better[m] === 'higher' ? '↑' : '↓'}`);
+  const widths = headers.map((h) => Math.max(h.length, 8));
+  const imageCount = (m: string) => Math.max(0, ...summary.metrics.map((metric) => summary.table[m]?.[metric]?.images ?? 0));
+  const header = `${'method'.padEnd(22)} ${'images'.padStart(6)}` + headers.map((h, i) => `  ${h.padStart(widths[i])}`).join('');
+  const rows = results.methods.map(
+    (m) =>
+      `${m.padEnd(22)} ${String(imageCount(m)).padStart(6)}` +
+      summary.metrics.map((metric, i) => `  ${formatNumber(summary.table[m]?.[metric]?.mean).padStart(widths[i])}`).join(''),
+  );
   return [header, ...rows].join('\n') + '\n';
 }
 

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { npyToFloat32 } from '@xai/core';
+import { formatNpy, npyToFloat32 } from '@xai/core';
 import { readNpyFile } from '@xai/core/node';
 import { fixturePath, maxAbsDiff, readFixtureFloat32, useBackend } from '@xai/testing';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -148,11 +148,78 @@ describe('xai explain with the pixel attributions (tiny-chelsea, Captum baseline
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.methods).toEqual(['saliency', 'occlusion']);
     for (const method of ['saliency', 'occlusion']) {
-      expect(results.summary[method].insertion.images, method).toBe(1);
-      expect(Number.isFinite(results.summary[method].insertion.meanAuc), method).toBe(true);
+      expect(results.summary.table[method].insertion.images, method).toBe(1);
+      expect(Number.isFinite(results.summary.table[method].insertion.mean), method).toBe(true);
     }
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('Saliency');
     expect(html).toContain('Occlusion');
+  });
+});
+
+describe('--baseline FILE.npy (Integrated Gradients, Occlusion, SmoothGrad over IG)', () => {
+  beforeAll(() => useBackend('wasm'));
+  const methods = 'integrated-gradients,occlusion';
+  const attribution = async (dir: string, id: string) => npyToFloat32(await readNpyFile(join(dir, 'input', `${id}.attribution.npy`)));
+  const zerosFile = (dir: string, shape: number[]) => {
+    const path = join(dir, 'zeros.npy');
+    writeFileSync(path, formatNpy({ dtype: 'float32', shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) }));
+    return path;
+  };
+
+  it('a file of zeros gives the bytes of --baseline zeros, and explain.json records the file by name and hash', async () => {
+    const before = tf.memory().numTensors;
+    const named = scratchDir();
+    const given = scratchDir();
+    const common = ['--tensor', tensor, '--model', model, '--method', methods, '--class', '1', '--steps', '4', '--window', '8', '--stride', '8',
+      '--format', 'npy,json', '--quiet'];
+    expect((await xai('explain', ...common, '--out', named, '--baseline', 'zeros')).code).toBe(0);
+    const run = await xai('explain', ...common, '--out', given, '--baseline', zerosFile(given, [1, 3, 64, 64]));
+    expect(run.code, run.stderr).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    for (const id of methods.split(',')) expect(await attribution(given, id), id).toEqual(await attribution(named, id));
+    const report = JSON.parse(readFileSync(join(given, 'input', 'explain.json'), 'utf8'));
+    for (const id of methods.split(',')) expect(report.methods[id].params.baseline, id).toMatch(/^zeros\.npy sha256:[0-9a-f]{16}$/);
+  });
+
+  it('the input itself as the baseline leaves nothing to attribute: every value 0 (the NCHW file read in its layout)', async () => {
+    const out = scratchDir();
+    const same = join(out, 'same.npy');
+    copyFileSync(tensor, same);
+    const run = await xai('explain', '--tensor', tensor, '--model', model, '--method', `${methods},smoothgrad`, '--base', 'integrated-gradients',
+      '--samples', '2', '--noise', '0', '--class', '1', '--steps', '4', '--window', '8', '--stride', '8', '--baseline', same, '--out', out,
+      '--format', 'npy', '--quiet');
+    expect(run.code, run.stderr).toBe(0);
+    for (const id of [...methods.split(','), 'smoothgrad']) {
+      const values = await attribution(out, id);
+      expect(values.length, id).toBe(3 * 64 * 64);
+      expect(values.every((v) => v === 0), id).toBe(true);
+    }
+  });
+
+  it.each([
+    ['wrong shape', (dir: string) => zerosFile(dir, [1, 64, 64, 3]), [], /--baseline .*zeros\.npy has shape \(1, 64, 64, 3\); the model takes one input of \(1, 3, 64, 64\) in NCHW layout/],
+    ['not a .npy name', () => 'grey', [], /--baseline takes zeros, blur or FILE\.npy; got "grey"/],
+    ['a missing file', (dir: string) => join(dir, 'missing.npy'), [], /--baseline takes zeros, blur or FILE\.npy; the file .*missing\.npy does not exist/],
+    ['not a .npy file', (dir: string) => { const p = join(dir, 'bad.npy'); writeFileSync(p, 'hello'); return p; }, [], /bad\.npy: not a \.npy file/],
+    ['with --blur-sigma', (dir: string) => zerosFile(dir, [1, 3, 64, 64]), ['--blur-sigma', '2'], /--blur-sigma goes with --baseline blur/],
+  ])('%s is a usage error (exit 2) before any input is read', async (_what, file, extra, message) => {
+    const dir = scratchDir();
+    const run = await xai('explain', '--tensor', join(dir, 'missing-input.npy'), '--model', model, '--method', 'integrated-gradients',
+      '--baseline', (file as (d: string) => string)(dir), ...(extra as string[]), '--quiet');
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(message as RegExp);
+  });
+
+  it('a baseline file with no method that takes one is a usage error', async () => {
+    const dir = scratchDir();
+    const run = await xai('explain', '--tensor', tensor, '--model', model, '--method', 'saliency', '--baseline', zerosFile(dir, [1, 3, 64, 64]), '--quiet');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--baseline is a parameter of integrated-gradients, smoothgrad, occlusion; none of the chosen methods \(saliency\) takes it/);
+  });
+
+  it('--help shows the file form', async () => {
+    const run = await xai('explain', '--help');
+    expect(run.stdout).toMatch(/--baseline zeros\|blur\|FILE\.npy/);
   });
 });

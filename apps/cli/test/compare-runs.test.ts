@@ -265,7 +265,8 @@ describe('xai compare: exit codes a scheduler can trust', () => {
     const written = results(out);
     expect(written.images).toEqual([]);
     expect(written.failed).toEqual([{ path: join(dir, 'broken.png'), error: expect.stringMatching(/Cannot decode/) }]);
-    expect(written.summary.rise.insertion.meanAuc).toBeNull();
+    expect(written.summary.table.rise.insertion.mean).toBeNull();
+    expect(written.summary.table.rise.insertion.interval).toBeNull();
     expect(run.stdout).not.toMatch(/NaN/);
     expect(run.stdout).toMatch(/rise\s+0\s+–\s+–/);
     expect(read(join(out, 'report.html'))).toMatch(/broken\.png/);
@@ -302,7 +303,7 @@ describe('xai compare: ground truth beside the images, animated images', () => {
     const out = scratchDir();
     const run = await xai('compare', samples, '--methods', 'rise,grad-cam', '--n', '32', '--out', out, '--quiet');
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/pointing ↑\s+energy ↑/);
+    expect(run.stdout).toMatch(/insertion ↑\s+deletion ↓\s+pointing-game ↑/);
     const written = results(out);
     expect(written.images).toHaveLength(8);
     for (const image of written.images) {
@@ -310,20 +311,21 @@ describe('xai compare: ground truth beside the images, animated images', () => {
       expect(image.groundTruth).toMatchObject({ source: 'mask', files: [expect.stringMatching(/\.mask\.png$/), expect.stringMatching(/\.json$/)] });
       expect(image.key.groundTruth).toMatch(/^[0-9a-f]{64}$/);
       for (const method of ['rise', 'grad-cam']) {
-        const { localisation } = image.methods[method];
-        expect(typeof localisation.hit).toBe('boolean');
-        expect(localisation.energy).toBeGreaterThanOrEqual(0);
-        expect(localisation.energy).toBeLessThanOrEqual(1);
+        const pointing = image.methods[method].metrics['pointing-game'];
+        expect(pointing.value).toBe(pointing.details.hit ? 1 : 0);
+        expect(pointing.details.energy).toBeGreaterThanOrEqual(0);
+        expect(pointing.details.energy).toBeLessThanOrEqual(1);
       }
     }
     for (const method of ['rise', 'grad-cam']) {
-      const { localisation } = written.summary[method];
-      expect(localisation.images).toBe(8);
-      expect(localisation.pointingAccuracy).toBeGreaterThanOrEqual(0);
-      expect(localisation.meanEnergy).toBeGreaterThan(0);
+      const pointing = written.summary.table[method]['pointing-game'];
+      expect(pointing.images).toBe(8);
+      const hits = written.images.filter((i: { methods: Record<string, { metrics: Record<string, { value: number }> }> }) => i.methods[method].metrics['pointing-game'].value === 1);
+      expect(pointing.mean).toBe(hits.length / 8);
+      expect(pointing.meanEnergy).toBeGreaterThan(0);
     }
     expect(readdirSync(join(out, 'items')).filter((n) => n.endsWith('.json'))).toHaveLength(8);
-    expect(read(join(out, 'report.html'))).toMatch(/energy pointing game/);
+    expect(read(join(out, 'report.html'))).toMatch(/<th>pointing-game ↑<\/th>/);
   });
 
   it('takes a box from NAME.json when there is no mask, and skips a listed mask whose image is beside it', async () => {
@@ -337,7 +339,7 @@ describe('xai compare: ground truth beside the images, animated images', () => {
     expect(written.images.map((i: { stem: string }) => i.stem)).toEqual(['circle-1', 'star-2']);
     expect(written.images[0].groundTruth.source).toBe('mask');
     expect(written.images[1].groundTruth).toEqual({ source: 'bbox', files: ['star-2.json'], className: 'star' });
-    expect(written.summary['grad-cam'].localisation.images).toBe(2);
+    expect(written.summary.table['grad-cam']['pointing-game'].images).toBe(2);
   });
 
   it('reads an animated GIF as its first frame and says so once', async () => {

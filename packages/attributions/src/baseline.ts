@@ -3,7 +3,8 @@ import { XaiError, type ParamSpec, type Params } from '@xai/core';
 
 /**
  * The reference input a path or an occlusion starts from: `zeros` (in the normalised space, the
- * data set's mean colour; Captum's default) or `blur`, the image under a Gaussian blur.
+ * data set's mean colour; Captum's default) or `blur`, the image under a Gaussian blur; or one the
+ * user gives (`givenBaseline`).
  */
 export const BASELINES = ['zeros', 'blur'] as const;
 export type Baseline = (typeof BASELINES)[number];
@@ -59,7 +60,7 @@ export function gaussianBlur(values: ArrayLike<number>, height: number, width: n
   return out;
 }
 
-/** The baseline of `image` (`[1, H, W, C]`) the parameters ask for, as a new tensor of its shape. */
+/** The baseline of `image` (`[1, H, W, C]`) the named-baseline parameters ask for, as a new tensor of its shape. */
 export async function baselineImage(image: tf.Tensor4D, params: Params): Promise<tf.Tensor4D> {
   const kind = params.baseline as Baseline;
   if (kind === 'zeros') return tf.zeros(image.shape);
@@ -69,4 +70,51 @@ export async function baselineImage(image: tf.Tensor4D, params: Params): Promise
     return tf.tensor4d(blurred, image.shape);
   }
   throw new XaiError(`Unknown baseline "${String(kind)}"; accepted: ${BASELINES.join(', ')}`);
+}
+
+/** Where a method's baseline comes from: the parameters that describe it, and the tensor it makes. */
+export interface BaselineSource {
+  params: readonly ParamSpec[];
+  /** A new `[1, H, W, C]` tensor for `image`; the caller disposes it. */
+  image(image: tf.Tensor4D, params: Params): Promise<tf.Tensor4D>;
+  /** Refuses a model the baseline cannot serve, before any input is read. */
+  check?(input: { height: number; width: number; channels: number }, who: string): void;
+}
+
+/** `--baseline zeros|blur` with `--blur-sigma`. */
+export const NAMED_BASELINES: BaselineSource = { params: [BASELINE_PARAM, BLUR_SIGMA_PARAM], image: baselineImage };
+
+/** A baseline the user gives: one input in the methods' NHWC layout, and a label for records. */
+export interface GivenBaseline {
+  /** `[1, H, W, C]` values, preprocessed as the model's inputs are. */
+  values: Float32Array;
+  height: number;
+  width: number;
+  channels: number;
+  /** What `params.baseline` records (and a resumed run compares), e.g. the file's name and hash. */
+  label: string;
+}
+
+/** The given input as the baseline; its size must be the model's. */
+export function givenBaseline(given: GivenBaseline): BaselineSource {
+  const { height, width, channels, values, label } = given;
+  if (values.length !== height * width * channels) {
+    throw new XaiError(`baseline ${label}: ${height}×${width}×${channels} needs ${height * width * channels} values, got ${values.length}`);
+  }
+  const check = (input: { height: number; width: number; channels: number }, who: string) => {
+    if (input.height !== height || input.width !== width || input.channels !== channels) {
+      throw new XaiError(
+        `${who}: the baseline ${label} is ${height}×${width}×${channels} (H×W×C); the model takes ${input.height}×${input.width}×${input.channels}`,
+      );
+    }
+  };
+  return {
+    params: [{ name: 'baseline', type: 'choice', default: label, choices: [label], help: 'the given reference input' }],
+    check,
+    async image(image) {
+      const [, h, w, c] = image.shape;
+      check({ height: h, width: w, channels: c }, 'baseline');
+      return tf.tensor4d(values, [1, height, width, channels]);
+    },
+  };
 }

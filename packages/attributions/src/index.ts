@@ -11,11 +11,12 @@ export {
   defineGradientMethod, gradientAttributions, requireInputGradients,
   type GradientClassifier, type GradientMethodDefinition, type GradientRule,
 } from './base.js';
-export { BASELINES, gaussianBlur, baselineImage, type Baseline } from './baseline.js';
-export { integratedGradientsOf, type PathWork } from './integrated-gradients.js';
+export { BASELINES, NAMED_BASELINES, gaussianBlur, baselineImage, givenBaseline, type Baseline, type BaselineSource, type GivenBaseline } from './baseline.js';
+export { BASELINE_METHODS, withBaseline } from './with-baseline.js';
+export { integratedGradientsOf, integratedGradientsWith, type PathWork } from './integrated-gradients.js';
 export { INTEGRATION_RULES, gaussLegendre, pathQuadrature, minimumSteps, type IntegrationRule, type PathQuadrature, type GaussLegendre } from './quadrature.js';
-export { SMOOTHGRAD_BASES, type SmoothGradBase } from './smoothgrad.js';
-export { windowAxis, type WindowAxis } from './occlusion.js';
+export { SMOOTHGRAD_BASES, smoothGradWith, type SmoothGradBase } from './smoothgrad.js';
+export { occlusionWith, windowAxis, type WindowAxis } from './occlusion.js';
 
 /** The pixel attributions, in the order of SPEC.md's table, SmoothGrad after its bases. */
 export const ATTRIBUTION_METHODS: readonly MethodDescriptor[] = [

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { XaiError, attributionMap, checkedInputGradients, runBatched, type Classifier, type MethodDescriptor, type Params, type ParamSpec, type ProgressEvent } from '@xai/core';
 import { progressPart, requireInputGradients, type GradientClassifier } from './base.js';
-import { BASELINE_PARAM, BLUR_SIGMA_PARAM, baselineImage } from './baseline.js';
+import { NAMED_BASELINES, type BaselineSource } from './baseline.js';
 import { INTEGRATION_RULES, minimumSteps, pathQuadrature, type IntegrationRule, type PathQuadrature } from './quadrature.js';
 
 export const STEPS_PARAM: ParamSpec = {
@@ -108,43 +108,49 @@ async function convergenceDelta(model: Classifier, image: tf.Tensor4D, baseline:
  * of the gradient from a baseline to the image, times the image minus the baseline. Default: 32
  * Gauss–Legendre points from zeros. `params.convergenceDelta` records Captum's delta.
  */
-export const integratedGradients: MethodDescriptor = {
-  id: 'integrated-gradients',
-  label: 'Integrated Gradients',
-  paper: {
-    title: 'Axiomatic Attribution for Deep Networks',
-    authors: 'Sundararajan, Taly, Yan',
-    year: 2017,
-    url: 'https://arxiv.org/abs/1703.01365',
-  },
-  box: 'white',
-  layers: 'none',
-  params: [STEPS_PARAM, RULE_PARAM, BASELINE_PARAM, BLUR_SIGMA_PARAM],
-  check(model, params) {
-    requireInputGradients(model, 'Integrated Gradients');
-    checkSteps(params, 'integrated-gradients');
-  },
-  async run(model, image, params, context) {
-    requireInputGradients(model, 'Integrated Gradients');
-    const quadrature = pathQuadrature(params.rule as IntegrationRule, params.steps as number);
-    const steps = quadrature.alphas.length;
-    const { targets } = context;
-    const baseline = await baselineImage(image, params);
-    try {
-      const maps = [];
-      for (const [t, target] of targets.entries()) {
-        const report = progressPart(context.onProgress, 'integrated-gradients', t * steps, targets.length * steps);
-        const attribution = await integratedGradientsOf(model, image, baseline, target.index, quadrature, {
-          batchSize: context.batchSize,
-          signal: context.signal,
-          onPoints: report && ((done) => report({ stage: 'integrated-gradients', done, total: steps })),
-        });
-        const delta = await convergenceDelta(model, image, baseline, target.index, attribution);
-        maps.push(attributionMap(model.input, attribution, target, 'integrated-gradients', { convergenceDelta: delta }));
+export const integratedGradients = integratedGradientsWith(NAMED_BASELINES);
+
+/** Integrated Gradients from the baseline `source` makes (`withBaseline` gives it a user's). */
+export function integratedGradientsWith(source: BaselineSource): MethodDescriptor {
+  return {
+    id: 'integrated-gradients',
+    label: 'Integrated Gradients',
+    paper: {
+      title: 'Axiomatic Attribution for Deep Networks',
+      authors: 'Sundararajan, Taly, Yan',
+      year: 2017,
+      url: 'https://arxiv.org/abs/1703.01365',
+    },
+    box: 'white',
+    layers: 'none',
+    params: [STEPS_PARAM, RULE_PARAM, ...source.params],
+    check(model, params) {
+      requireInputGradients(model, 'Integrated Gradients');
+      checkSteps(params, 'integrated-gradients');
+      source.check?.(model.input, 'integrated-gradients');
+    },
+    async run(model, image, params, context) {
+      requireInputGradients(model, 'Integrated Gradients');
+      const quadrature = pathQuadrature(params.rule as IntegrationRule, params.steps as number);
+      const steps = quadrature.alphas.length;
+      const { targets } = context;
+      const baseline = await source.image(image, params);
+      try {
+        const maps = [];
+        for (const [t, target] of targets.entries()) {
+          const report = progressPart(context.onProgress, 'integrated-gradients', t * steps, targets.length * steps);
+          const attribution = await integratedGradientsOf(model, image, baseline, target.index, quadrature, {
+            batchSize: context.batchSize,
+            signal: context.signal,
+            onPoints: report && ((done) => report({ stage: 'integrated-gradients', done, total: steps })),
+          });
+          const delta = await convergenceDelta(model, image, baseline, target.index, attribution);
+          maps.push(attributionMap(model.input, attribution, target, 'integrated-gradients', { convergenceDelta: delta }));
+        }
+        return maps;
+      } finally {
+        baseline.dispose();
       }
-      return maps;
-    } finally {
-      baseline.dispose();
-    }
-  },
-};
+    },
+  };
+}

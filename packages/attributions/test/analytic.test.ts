@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { explainWith, type ProgressEvent, type SaliencyMap } from '@xai/core';
+import { XaiError, explainWith, prepareMethod, type ProgressEvent, type SaliencyMap } from '@xai/core';
 import { TEST_BACKENDS, expectNoLeak, expectRejectsWithoutLeak, maxAbs, maxAbsDiff, uniformArray, useBackend } from '@xai/testing';
 import {
-  INTEGRATION_RULES, gaussianBlur, guidedBackprop, inputXGradient, integratedGradients, minimumSteps, occlusion, saliency,
+  INTEGRATION_RULES, gaussianBlur, guidedBackprop, inputXGradient, integratedGradients, minimumSteps, occlusion, saliency, smoothGrad,
+  withBaseline,
 } from '../src/index.js';
 import { linearModel, reluModel } from './helpers/gradient-classifier.js';
 
@@ -146,6 +147,47 @@ describe.each(TEST_BACKENDS)('on a linear model (%s)', (backend) => {
     const [map] = await expectNoLeak(() => explainWith(occlusion, model, image, { targets: CLASS, params: { window: 3, stride: 2, baseline: 'blur', blurSigma: 2 } }));
     image.dispose();
     expectMap(map, occlusionReference(x, gaussianBlur(x, H, W, C, 2), wc, 3, 2), 1e-5);
+  });
+
+  describe('from a given baseline b', () => {
+    const b = uniformArray(N, 11);
+    const given = { values: b, height: H, width: W, channels: C, label: 'b.npy sha256:0123456789abcdef' };
+
+    it('integrated gradients is (x − b) ⊙ W_c, complete, and records the label', async () => {
+      const image = imageOf(x);
+      const [map] = await expectNoLeak(() => explainWith(withBaseline(integratedGradients, given), model, image, { targets: CLASS, params: { steps: 3 } }));
+      image.dispose();
+      expectMap(map, wc.map((w, i) => w * (x[i] - b[i])), 1e-5);
+      expect(Math.abs(map.params.convergenceDelta as number)).toBeLessThan(1e-4);
+      expect(map.params).toMatchObject({ baseline: given.label, steps: 3 });
+      expect('blurSigma' in map.params).toBe(false);
+    });
+
+    it('occlusion puts b in the window', async () => {
+      const image = imageOf(x);
+      const [map] = await expectNoLeak(() => explainWith(withBaseline(occlusion, given), model, image, { targets: CLASS, params: { window: 3, stride: 2 } }));
+      image.dispose();
+      expectMap(map, occlusionReference(x, b, wc, 3, 2), 1e-5);
+    });
+
+    it('smoothgrad over integrated gradients with no noise is integrated gradients from b', async () => {
+      const image = imageOf(x);
+      const [map] = await expectNoLeak(() =>
+        explainWith(withBaseline(smoothGrad, given), model, image, { targets: CLASS, params: { base: 'integrated-gradients', noise: 0, steps: 3 } }),
+      );
+      image.dispose();
+      expectMap(map, wc.map((w, i) => w * (x[i] - b[i])), 1e-5);
+    });
+
+    it('is refused before any work when its size is not the model\'s, and by a method without a baseline', () => {
+      const small = withBaseline(integratedGradients, { ...given, values: new Float32Array(4 * 4 * C), height: 4, width: 4 });
+      expect(() => prepareMethod(small, model, { targets: CLASS })).toThrow(
+        /integrated-gradients: the baseline b\.npy sha256:0123456789abcdef is 4×4×3 \(H×W×C\); the model takes 6×5×3/,
+      );
+      expect(() => withBaseline(occlusion, { ...given, values: new Float32Array(3) })).toThrow(/needs 90 values, got 3/);
+      expect(() => withBaseline(saliency, given)).toThrow(XaiError);
+      expect(() => withBaseline(saliency, given)).toThrow(/saliency takes no baseline; the methods that do: integrated-gradients, occlusion, smoothgrad/);
+    });
   });
 });
 

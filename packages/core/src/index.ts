@@ -23,4 +23,5 @@ export { classifierOutputClasses, formatDims, inFixedBatches, CLASSIFIER_OUTPUT,
 export * from './methods/index.js';
 export { ensureGradients } from './backend/register-gradients.js';
 export { withGuidedRelu, GUIDED_RELU_GRADIENT } from './backend/guided-relu.js';
+export { withoutWeightGradients } from './backend/no-weight-gradients.js';
 export { inputGradientsOf, classesPerRow, type InputGradientModel } from './models/input-gradients.js';

@@ -27,16 +27,26 @@ const MAPS: Record<string, string> = {
   occlusion: 'Occlusion: how much the score drops when a window over the pixel is greyed out; high = needed for the class.',
 };
 
-const METRICS: GuideLine[] = [
-  { term: 'colour bar', line: 'The two ends are the map’s own minimum and maximum (or the shared scale’s): a map spanning 0.48–0.53 is nearly flat even if it looks bright.' },
-  { term: 'insertion AUC', line: 'Pixels added most-salient first to a blurred image; the area under the class probability. Higher is better (0 to 1).' },
-  { term: 'deletion AUC', line: 'Pixels removed most-salient first (set to black); the area under the class probability. Lower is better (0 to 1).' },
-  { term: 'random map', line: 'The same AUC for a random map on the same image: a method is only informative where it beats this.' },
-  { term: 'pointing game', line: 'Hit when the map’s maximum falls on the object (ground truth masks); the share of hits, higher is better.' },
-];
+/** By the names the metrics and the pages use. */
+const METRICS: Record<string, GuideLine> = {
+  'colour-bar': { term: 'colour bar', line: 'The two ends are the map’s own minimum and maximum (or the shared scale’s): a map spanning 0.48–0.53 is nearly flat even if it looks bright.' },
+  insertion: { term: 'insertion AUC', line: 'Pixels added most-salient first to a blurred image; the area under the class probability. Higher is better (0 to 1).' },
+  deletion: { term: 'deletion AUC', line: 'Pixels removed most-salient first (set to black); the area under the class probability. Lower is better (0 to 1).' },
+  'random-map': { term: 'random map', line: 'The same AUC for a random map on the same image: a method is only informative where it beats this.' },
+  road: { term: 'ROAD', line: 'The class probability as the most and the least relevant pixels are replaced by a noisy imputation of their neighbours (less leakage than blur or black). Higher is better.' },
+  sparseness: { term: 'sparseness', line: 'The Gini index of the map: 1 when the saliency sits on a few pixels, 0 when spread evenly. Higher is more concentrated.' },
+  complexity: { term: 'complexity', line: 'The entropy of the map’s share per pixel: low when the map is simple to read. Lower is better.' },
+  'mu-fidelity': { term: 'MuFidelity', line: 'The rank correlation between the map’s sum over random patches and the score drop when those patches are removed. Near 1 is faithful.' },
+  'average-drop': { term: 'average drop', line: 'How much of the class score is lost when only the map’s salient part of the image is kept, in percent. Lower is better.' },
+  'increase-in-confidence': { term: 'increase in confidence', line: 'The share of images whose class score rises when only the map’s salient part is kept, in percent. Higher is better.' },
+  'pointing-game': { term: 'pointing game', line: 'Hit when the map’s maximum falls on the object (ground truth masks); the share of hits, higher is better.' },
+};
 
-/** The guide for these methods (in the order given; unknown ids are skipped), then the metrics. */
-export function readingGuide(methodIds: readonly string[], labels: (id: string) => string = (id) => id): GuideLine[] {
+/**
+ * The guide for these methods, then these metrics (`colour-bar`, `random-map` and the metric
+ * names: `insertion`, `deletion`, `road`, …), each in the order given; unknown ids are skipped.
+ */
+export function readingGuide(methodIds: readonly string[], metricIds: readonly string[], labels: (id: string) => string = (id) => id): GuideLine[] {
   const maps = methodIds.filter((id) => MAPS[id]).map((id) => ({ term: labels(id), line: MAPS[id].replace(/^[^:]+: /, '') }));
-  return [...maps, ...METRICS];
+  return [...maps, ...metricIds.filter((id) => METRICS[id]).map((id) => METRICS[id])];
 }

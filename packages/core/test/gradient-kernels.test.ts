@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { registerGradientKernels } from '../src/backend/kernels/register.js';
 import { Random } from '../src/random.js';
 import { maxRelativeDiff, useBackend } from './helpers.js';
 
@@ -101,5 +102,52 @@ describe('gradient kernels registered for wasm', () => {
     expect(maxRelativeDiff(wasm as Float32Array, expected)).toBeLessThan(1e-5);
     tf.dispose([x, dy]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('registers wasm’s faster Conv2DBackpropInput once, and report it', async () => {
+    await useBackend('wasm');
+    const kernel = tf.getKernel('Conv2DBackpropInput', 'wasm');
+    expect(kernel).toBeDefined();
+    expect(registerGradientKernels('wasm')).toEqual([]);
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc).toBe(kernel!.kernelFunc);
+    expect(registerGradientKernels('cpu')).toEqual([]);
+  });
+
+  // [input NHWC, filter, strides, pad, dimRoundingMode?, dataFormat]
+  const CASES: [number[], number[], number | [number, number], unknown, string | undefined, 'NHWC' | 'NCHW'][] = [
+    [[2, 9, 9, 3], [3, 3, 3, 4], 1, 'same', undefined, 'NHWC'],
+    [[1, 8, 7, 2], [3, 3, 2, 5], 2, 'same', undefined, 'NHWC'],
+    [[1, 9, 10, 3], [3, 3, 3, 2], 2, 'valid', undefined, 'NHWC'],
+    [[1, 11, 11, 4], [7, 7, 4, 3], 2, 3, undefined, 'NHWC'],
+    [[1, 10, 9, 2], [3, 2, 2, 3], [2, 1], 'same', undefined, 'NHWC'],
+    [[2, 7, 7, 3], [1, 1, 3, 6], 2, 'valid', undefined, 'NHWC'],
+    [[1, 13, 12, 2], [5, 5, 2, 2], 3, 'same', undefined, 'NHWC'],
+    [[1, 8, 8, 3], [3, 3, 3, 2], 2, [[0, 0], [1, 2], [0, 1], [0, 0]], undefined, 'NHWC'],
+    [[1, 9, 9, 2], [2, 2, 2, 3], 2, 1, 'ceil', 'NHWC'],
+    [[1, 9, 8, 3], [3, 3, 3, 4], 2, 'same', undefined, 'NCHW'],
+  ];
+
+  it.each(CASES)('Conv2DBackpropInput on wasm equals the cpu backend’s (input %j, filter %j, strides %j, pad %j, %s, %s)', async (input, filterShape, strides, pad, dimRoundingMode, dataFormat) => {
+    const run = async (backend: 'wasm' | 'cpu') => {
+      await useBackend(backend);
+      const before = tf.memory().numTensors;
+      const info = tf.backend_util.computeConv2DInfo(input as [number, number, number, number], filterShape as [number, number, number, number],
+        strides, 1, pad as 'same', dimRoundingMode as 'ceil' | undefined);
+      const outShape = [input[0], info.outHeight, info.outWidth, filterShape[3]];
+      const dyNhwc = tf.tensor4d(values(outShape, 21), outShape as [number, number, number, number]);
+      const dy = dataFormat === 'NCHW' ? tf.transpose(dyNhwc, [0, 3, 1, 2]) : dyNhwc;
+      const filter = tf.tensor4d(values(filterShape, 22), filterShape as [number, number, number, number]);
+      const inputShape = dataFormat === 'NCHW' ? [input[0], input[3], input[1], input[2]] : input;
+      const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides, pad, dimRoundingMode, dataFormat, inputShape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      expect(dx.shape).toEqual(inputShape);
+      const out = (await dx.data()) as Float32Array;
+      tf.dispose([dx, dy, dyNhwc, filter]);
+      expect(tf.memory().numTensors).toBe(before);
+      return out;
+    };
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+    expect(cpu.some((v) => v !== 0)).toBe(true);
+    expect(maxRelativeDiff(wasm, cpu)).toBeLessThan(1e-5);
   });
 });

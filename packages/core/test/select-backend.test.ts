@@ -12,6 +12,10 @@ describe('selectBackend', () => {
     expect(choice.skipped[0].reason).toBe('not installed');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeDefined();
+    // wasm has its own Conv2DBackpropInput; ours replaces it (and says so).
+    expect(choice.addedKernels).toEqual([
+      'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'Conv2DBackpropInput',
+    ]);
   });
 
   it('uses the backend the caller forces', async () => {

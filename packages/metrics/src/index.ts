@@ -13,3 +13,16 @@ export { pointingGame, energyPointingGame, evaluateLocalisation, boxMask } from 
 export type { ObjectMask, PointingOptions, PointingResult, LocalisationItem, LocalisationResult } from './pointing.js';
 export { confidenceChange, averageDropAndIncrease } from './confidence.js';
 export type { ConfidenceItem, ConfidenceResult, ConfidenceSummary } from './confidence.js';
+export { road, roadImpute, roadRemoved, roadSettings, DEFAULT_ROAD_PERCENTILES, DEFAULT_ROAD_NOISE, DEFAULT_ROAD_TOLERANCE } from './road.js';
+export type { RoadOptions, RoadOrder, RoadResult, RoadSettings } from './road.js';
+export { noisyLinearImputation } from './imputation.js';
+export type { ImputationOptions, ImputationResult } from './imputation.js';
+export { percentile } from './percentile.js';
+export { sparseness, complexity } from './map-statistics.js';
+export { muFidelity, muFidelitySettings, muFidelitySubsets } from './mu-fidelity.js';
+export type { MuFidelityOptions, MuFidelityResult, MuFidelitySettings } from './mu-fidelity.js';
+export { spearman, kendallTau, pearson, averageRanks } from './correlation.js';
+export { createMetric, isMetricName, METRIC_DIRECTIONS, METRIC_NAMES } from './metric.js';
+export type { MapMetric, MetricCallOptions, MetricName, MetricScore, MetricSettings } from './metric.js';
+export { bootstrapMeanInterval, rankBy, rankingAgreement } from './agreement.js';
+export type { BootstrapOptions, RankingAgreement } from './agreement.js';

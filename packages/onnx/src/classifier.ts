@@ -288,6 +288,7 @@ export class OnnxClassifier implements Classifier {
     const f = (z: tf.Tensor): tf.Scalar => {
       const out = this.graph.run(inputValue, {
         fetch: [this.outputName],
+        differentiable: true,
         onValue: (name, value) => {
           if (name !== target || value.kind !== 'tensor') return;
           activations = tf.keep(value.t.clone());
@@ -337,7 +338,7 @@ export class OnnxClassifier implements Classifier {
       fixedBatch: this.fixedBatch,
       logits: (x: tf.Tensor4D) => {
         // The exact plan: every Relu node runs as its own tf.relu (what Guided Backprop replaces).
-        const out = this.graph.run(this.inputValue(x), { fetch: [this.outputName], plan: 'exact' }).get(this.outputName)!;
+        const out = this.graph.run(this.inputValue(x), { fetch: [this.outputName], plan: 'exact', differentiable: true }).get(this.outputName)!;
         if (out.kind !== 'tensor') throw new XaiError('the model output is a constant');
         return this.toLogits(out.nhwc ? tf.transpose(out.t, TO_NCHW) : out.t, x.shape[0]);
       },

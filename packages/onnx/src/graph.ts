@@ -31,6 +31,8 @@ export interface RunOptions {
    * only to produce them are skipped. The caller owns these values.
    */
   given?: ReadonlyMap<string, Value>;
+  /** Gradients will be taken through the outputs (see `OpContext.differentiable`). */
+  differentiable?: boolean;
 }
 
 interface Plan {
@@ -152,8 +154,8 @@ export class OnnxGraph {
     return order;
   }
 
-  private context(node: GraphNode): OpContext {
-    return makeContext(node, this.opset, (h) => this.constant(h), (key, make) => this.cached(key, make));
+  private context(node: GraphNode, differentiable = false): OpContext {
+    return makeContext(node, this.opset, (h) => this.constant(h), (key, make) => this.cached(key, make), differentiable);
   }
 
   /** A tensor derived from constants (an NHWC copy, a divisor map), made once and kept. */
@@ -295,7 +297,7 @@ export class OnnxGraph {
       plan.nodes.forEach((node, index) => {
         const inputs = node.inputs.map(get);
         const exec = () => {
-          const outs = OPS[node.op].run(this.context(node), inputs);
+          const outs = OPS[node.op].run(this.context(node, options.differentiable), inputs);
           // An output that is an input tensor (Identity) gets its own handle, so freeing one keeps the other.
           return outs.map((o) => (o.kind === 'tensor' && inputs.some((i) => i?.kind === 'tensor' && i.t === o.t) ? { ...o, t: o.t.clone() } : o));
         };

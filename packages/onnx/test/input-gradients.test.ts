@@ -81,6 +81,20 @@ describe.each(BACKENDS)('ONNX input gradients on %s', (backend) => {
     batch.dispose();
   });
 
+  it('computes no weight gradient: no filter backprop, no fused kernel with its every-input gradient', async () => {
+    const before = tf.memory().numTensors;
+    const layer = model.resolveLayer('layer4');
+    const profile = await tf.profile(async () => {
+      tf.dispose(await model.inputGradients(x, CLASS));
+      const { activations, gradient, logits } = await model.activationsAndGradient(x, layer, CLASS);
+      tf.dispose([activations, gradient, logits]);
+    });
+    const kernels = new Set(profile.kernels.map((k) => k.name));
+    expect(kernels.has('Conv2DBackpropInput')).toBe(true);
+    expect([...kernels].filter((k) => /BackpropFilter|^Fused/.test(k))).toEqual([]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('puts the Relu gradient back after a guided call, and after one that throws', async () => {
     const original = tf.getGradient('Relu');
     const before = tf.memory().numTensors;

@@ -14,5 +14,7 @@ export { escapeXml } from './svg/markup.js';
 export { figureSvg, type FigureOptions, type MapLike, type SignedPanel } from './svg/figure.js';
 export { curvesSvg, type CurvesOptions, type CurveSeries } from './svg/curves.js';
 export { maskGridSvg, type MaskGridSvgOptions } from './svg/mask-grid.js';
+export { lineChartSvg, type LineChartOptions, type LineSeries } from './svg/line-chart.js';
+export { metricsSectionHtml, type MetricsSection, type MetricColumn, type MetricCell } from './html/metrics.js';
 export { reportHtml, type ReportOptions, type ReportRow, type ReportResult, type ReportSummary } from './html/report.js';
 export { drawRgba, type PixelContext } from './canvas.js';

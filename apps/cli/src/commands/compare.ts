@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DEFAULT_SUBSTRATES, deletion, describeSubstrate, energyPointingGame, insertion, pointingGame, type ObjectMask } from '@xai/metrics';
+import { METRIC_NAMES, type MapMetric, type MetricName, type ObjectMask } from '@xai/metrics';
 import { type Command, type OptionSpec, UsageError, intOption, stringOption } from '../command.js';
+import { buildMetrics, metricOptions, metricSeed, parseMetricNames } from '../metric-options.js';
 import { runPrepared, XaiError, type PreparedMethod, type SaliencyMap } from '@xai/core';
 import { removeStaleTemporaries, writeNpyFile, writeFileAtomic } from '@xai/core/node';
 import { writeCompareReport } from '../figures.js';
@@ -33,8 +34,8 @@ import { reportFailure } from '../report.js';
 import {
   type CompareResults,
   type ImageResult,
-  type Localisation,
   type MethodResult,
+  type MetricRecord,
   type ShardInfo,
   shardOf,
   sortFailures,
@@ -45,13 +46,17 @@ import {
 
 /** The pointing game counts a hit only on the object itself. */
 const POINTING_TOLERANCE = 0;
+const DEFAULT_METRICS: readonly MetricName[] = ['insertion', 'deletion', 'pointing-game'];
+/** The summary's intervals: the percentile bootstrap of the mean over images. */
+const INTERVAL = { method: 'percentile bootstrap over images', level: 0.95, resamples: 1000 } as const;
 
 export const compare: Command = {
   name: 'compare',
-  summary: 'Every method on every image, scored by Insertion and Deletion (and the pointing games where ground truth sits beside the images): a table, report.html and results.json.',
+  summary: 'Every method on every image, scored by every chosen metric: a methods × metrics table with bootstrap intervals, each metric\'s ranking and their agreement, report.html and results.json.',
   get usage() {
     return (
-      `xai compare <dir|images…> [--model PATH] [--methods LIST|all] [--out DIR] [--shard I/N] [--no-recompute]\n\n` +
+      `xai compare <dir|images…> [--model PATH] [--methods LIST|all] [--metrics LIST] [--out DIR] [--shard I/N] [--no-recompute]\n\n` +
+      `Metrics: ${METRIC_NAMES.join(', ')} (default ${DEFAULT_METRICS.join(',')}; pointing-game is scored on the images with ground truth).\n\n` +
       `A rerun into the same --out reuses every result whose key (model file, preprocessing, engine, method parameters and\n` +
       `layers, metric protocol, image file) matches and recomputes the rest. NAME.mask.png and NAME.json (with a bbox)\n` +
       `beside NAME.png are its ground truth, never inputs. Exit codes: 0 done, 1 some input failed (all results still\n` +
@@ -64,7 +69,9 @@ export const compare: Command = {
       ...MODEL_OPTIONS,
       methods: { type: 'string', value: 'LIST', description: `methods to compare: ${registry.ids().join(',')} or all`, default: 'all' },
       out: { type: 'string', short: 'o', value: 'DIR', description: 'output folder (a rerun resumes in it)', default: 'xai-compare' },
-      step: { type: 'string', value: 'N', description: 'pixels changed per metric step (default: the input width)' },
+      metrics: { type: 'string', value: 'LIST', description: `comma-separated: ${METRIC_NAMES.join(', ')}`, default: DEFAULT_METRICS.join(',') },
+      step: { type: 'string', value: 'N', description: 'insertion, deletion: pixels changed per step (default: the input width)' },
+      ...metricOptions(),
       shard: { type: 'string', value: 'I/N', description: 'run only the I-th of N disjoint slices of the inputs (1-based)' },
       'no-recompute': { type: 'boolean', description: 'refuse (exit 2) rather than recompute results in --out made with other settings' },
       ...methodOptions(),
@@ -76,6 +83,11 @@ export const compare: Command = {
     const outDir = stringOption(args, 'out') ?? 'xai-compare';
     const shard = parseShard(stringOption(args, 'shard'));
     const step = args.values.step === undefined ? undefined : intOption(args, 'step', 1);
+    const metricNames = parseMetricNames(args, 'metrics', DEFAULT_METRICS);
+    if (step !== undefined && !metricNames.some((m) => m === 'insertion' || m === 'deletion')) {
+      throw new UsageError('--step applies to insertion and deletion, which --metrics does not list', 'compare');
+    }
+    const metrics = buildMetrics(metricNames, args, { step, pointingTolerance: POINTING_TOLERANCE }, 'metrics');
     const noRecompute = Boolean(args.values['no-recompute']);
     if (args.values.class !== undefined) throw new UsageError('compare explains each image\'s top class, the one the metrics track; --class does not apply', 'compare');
     const all = imageItems(await listImagesStrictly(args.positionals, 'compare'));
@@ -92,7 +104,7 @@ export const compare: Command = {
     const notes: string[] = [];
     let setup: Setup;
     try {
-      setup = await setUp(chosen, model, backend.backend, args, step, items, outDir);
+      setup = await setUp(chosen, model, backend.backend, args, metrics, items, outDir);
     } catch (error) {
       model.dispose();
       throw error;
@@ -106,7 +118,7 @@ export const compare: Command = {
         notes.push(note);
         context.stderr.write(`xai: ${note}\n`);
       }
-      const run: CompareRun = { prepared, step: protocol.step, outDir, model, signal: context.signal, progress, onNote: (m) => context.stderr.write(`${m}\n`) };
+      const run: CompareRun = { prepared, metrics, outDir, model, signal: context.signal, progress, onNote: (m) => context.stderr.write(`${m}\n`) };
       const working = plans.filter((p) => p.methods.some((m) => m.action !== 'reuse'));
       let position = 0;
       for (const plan of plans) {
@@ -141,7 +153,7 @@ export const compare: Command = {
       protocol: { ...protocol, settings },
       images: sortedImages,
       failed: sortFailures(failed),
-      summary: summarize(sortedImages, methods),
+      summary: summarize(sortedImages, methods, protocol),
       notes,
     };
     await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
@@ -175,18 +187,16 @@ async function setUp(
   model: Awaited<ReturnType<typeof openModel>>['model'],
   backend: string,
   args: Parameters<Command['run']>[0],
-  step: number | undefined,
+  metrics: readonly MapMetric[],
   items: readonly InputItem[],
   outDir: string,
 ): Promise<Setup> {
   const prepared = prepareMethods(chosen, model, args, () => 'top');
   const settings = Object.fromEntries(prepared.map((p) => [p.method.id, { ...p.params, ...(p.layers.length ? { layer: p.layers.map((l) => l.name).join(',') } : {}) }]));
   const protocol: MetricProtocolKey = {
-    step: step ?? model.input.width,
-    insertion: describeSubstrate(DEFAULT_SUBSTRATES.insertion),
-    deletion: describeSubstrate(DEFAULT_SUBSTRATES.deletion),
     class: 'top',
-    pointingTolerance: POINTING_TOLERANCE,
+    metrics: Object.fromEntries(metrics.map((m) => [m.name, resolvedSettings(m, model)])),
+    interval: { ...INTERVAL, seed: metricSeed(args) },
   };
   const base = runKey(await sha256Files(await modelFiles(stringOption(args, 'model'))), model, backend, protocol);
   const methodKeys = prepared.map(methodKey);
@@ -313,9 +323,16 @@ function announcePlan(plans: readonly ItemPlan[], outDir: string, noRecompute: b
   for (const line of lines) stderr.write(`  ${line}\n`);
 }
 
+/** A metric's settings as keyed: Insertion's and Deletion's default step is the model's input width. */
+function resolvedSettings(metric: MapMetric, model: { input: { width: number } }): Record<string, unknown> {
+  const settings = { ...metric.settings };
+  if (settings.step === 'input width') settings.step = model.input.width;
+  return settings;
+}
+
 interface CompareRun {
   prepared: PreparedMethod[];
-  step: number;
+  metrics: readonly MapMetric[];
   outDir: string;
   model: Awaited<ReturnType<typeof openModel>>['model'];
   signal: AbortSignal;
@@ -354,20 +371,17 @@ async function compareOne(plan: ItemPlan, run: CompareRun, seconds: Record<strin
       const work = { signal: run.signal, onProgress: (e: { stage: string; done: number; total: number }) => run.progress.onProgress({ ...e, stage: `${method} ${e.stage}` }) };
       const maps = await runPrepared(prepared, run.model, input.tensor, work);
       const map = maps.find((m) => m.classIndex === prediction.classIndex) ?? maps[0];
-      const options = { ...work, step: run.step, classIndex: prediction.classIndex, batchSize: prepared.batchSize };
-      const ins = await insertion(run.model, input.tensor, map, options);
-      const del = await deletion(run.model, input.tensor, map, options);
-      run.progress.done();
       const mask = await maskFor(map);
+      const scored: Record<string, MetricRecord> = {};
+      for (const metric of run.metrics) {
+        if (metric.needsGroundTruth && !mask) continue;
+        const [score] = await metric.evaluate(run.model, input.tensor, [map], { ...work, batchSize: prepared.batchSize, classIndices: [prediction.classIndex], masks: [mask] });
+        scored[metric.name] = metricRecord(score);
+      }
+      run.progress.done();
       const mapFile = join('items', plan.item.stem, `${method}.npy`);
       await writeNpyFile(join(run.outDir, mapFile), { dtype: 'float32', shape: [map.height, map.width], data: map.data });
-      done.set(method, {
-        key: plan.methods.find((m) => m.key.method === method)!.key,
-        insertion: { auc: ins.auc, scores: ins.scores },
-        deletion: { auc: del.auc, scores: del.scores },
-        ...(mask ? { localisation: localise(map, mask) } : {}),
-        map: mapFile,
-      });
+      done.set(method, { key: plan.methods.find((m) => m.key.method === method)!.key, metrics: scored, map: mapFile });
       seconds[method] = (performance.now() - started) / 1000;
       await writeFileAtomic(itemFile(run.outDir, plan.item), itemJson(canonicalItem(plan, prediction, done, order)));
     }
@@ -377,9 +391,13 @@ async function compareOne(plan: ItemPlan, run: CompareRun, seconds: Record<strin
   }
 }
 
-function localise(map: SaliencyMap, mask: ObjectMask): Localisation {
-  const { hit, peak } = pointingGame(map, mask, { tolerance: POINTING_TOLERANCE });
-  return { hit, peak, energy: energyPointingGame(map, mask) };
+/** A score as stored: value, then curves and details when there are any. */
+function metricRecord(score: { value: number; curves?: Record<string, number[]>; details?: Record<string, unknown> }): MetricRecord {
+  return {
+    value: score.value,
+    ...(score.curves ? { curves: Object.fromEntries(Object.entries(score.curves).map(([k, v]) => [k, [...v]])) } : {}),
+    ...(score.details ? { details: JSON.parse(JSON.stringify(score.details)) as Record<string, unknown> } : {}),
+  };
 }
 
 /** An item with its fields and methods in one fixed order, so equal results are equal bytes. */
@@ -404,9 +422,7 @@ function canonicalItem(
           const r = methods.get(m)!;
           const result: MethodResult = {
             key: r.key,
-            insertion: { auc: r.insertion.auc, scores: r.insertion.scores },
-            deletion: { auc: r.deletion.auc, scores: r.deletion.scores },
-            ...(r.localisation ? { localisation: { hit: r.localisation.hit, peak: { x: r.localisation.peak.x, y: r.localisation.peak.y }, energy: r.localisation.energy } } : {}),
+            metrics: Object.fromEntries(Object.entries(r.metrics).map(([name, record]) => [name, metricRecord(record)])),
             map: r.map,
           };
           return [m, result];

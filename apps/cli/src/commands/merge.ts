@@ -91,7 +91,7 @@ export const merge: Command = {
       protocol: first.results.protocol,
       images,
       failed: sortFailures(parts.flatMap((p) => p.results.failed)),
-      summary: summarize(images, methods),
+      summary: summarize(images, methods, first.results.key.protocol),
       notes,
     };
     await writeFileAtomic(join(out, 'results.json'), JSON.stringify(merged, null, 2) + '\n');

@@ -8,6 +8,7 @@ import { inputGradientsOf } from './input-gradients.js';
 import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
 import { defaultFeatureLayerOrNone, layerHandle, unknownLayer } from './layer-search.js';
 import { describeSource, type ClassifierOptions } from './options.js';
+import { withoutWeightGradients } from '../backend/no-weight-gradients.js';
 
 interface GraphNode {
   name: string;
@@ -110,7 +111,7 @@ export class GraphClassifier implements Classifier {
     };
     const zeros = tf.zerosLike(value);
     try {
-      const gradient = tf.grad(classLogit)(zeros) as tf.Tensor4D;
+      const gradient = withoutWeightGradients(() => tf.grad(classLogit)(zeros)) as tf.Tensor4D;
       return {
         activations: this.fromModelFeatures(firstRow(value, unit)),
         gradient: this.fromModelFeatures(firstRow(gradient, unit)),

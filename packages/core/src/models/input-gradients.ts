@@ -3,6 +3,7 @@ import type { InputGradientOptions, InputSpec } from '../classifier.js';
 import { XaiError } from '../errors.js';
 import { ensureGradients } from '../backend/register-gradients.js';
 import { withGuidedRelu } from '../backend/guided-relu.js';
+import { withoutWeightGradients } from '../backend/no-weight-gradients.js';
 
 /** What an adapter hands `inputGradientsOf`: its input, class count, fixed batch and a differentiable forward pass. */
 export interface InputGradientModel {
@@ -78,7 +79,7 @@ export async function inputGradientsOf(
       }
       return parts.length === 1 ? parts[0] : (tf.concat(parts) as tf.Tensor4D);
     });
-  return options.guided ? withGuidedRelu(compute) : compute();
+  return withoutWeightGradients(() => (options.guided ? withGuidedRelu(compute) : compute()));
 }
 
 /**

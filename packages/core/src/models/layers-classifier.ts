@@ -8,6 +8,7 @@ import { inputGradientsOf } from './input-gradients.js';
 import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
 import { defaultFeatureLayerOrNone, layerHandle, unknownLayer } from './layer-search.js';
 import { describeSource, type ClassifierOptions } from './options.js';
+import { withoutWeightGradients } from '../backend/no-weight-gradients.js';
 
 type AnyLayer = LayersModel['layers'][number];
 type CallFn = AnyLayer['call'];
@@ -84,7 +85,7 @@ export class LayersClassifier implements Classifier {
     };
     const zeros = tf.zeros([1, ...handle.shape]);
     try {
-      const gradient = tf.grad(classLogit)(zeros) as tf.Tensor4D;
+      const gradient = withoutWeightGradients(() => tf.grad(classLogit)(zeros)) as tf.Tensor4D;
       return { activations: activations!, gradient, logits: logits! };
     } finally {
       zeros.dispose();

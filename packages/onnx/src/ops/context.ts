@@ -7,6 +7,11 @@ import { describeNode, type GraphNode, type Value } from '../ir.js';
 export interface OpContext {
   node: GraphNode;
   opset: number;
+  /**
+   * Gradients will be taken through this run: ops avoid fused kernels whose gradient computes
+   * every input's (tfjs's fused conv and matmul compute the weights' too, which no method uses).
+   */
+  differentiable: boolean;
   /** A constant as a tfjs tensor (created once, owned by the graph). */
   constant(h: HostTensor): tf.Tensor;
   /** A tensor derived from constants, made once per key and owned by the graph. */
@@ -94,10 +99,12 @@ export function makeContext(
   opset: number,
   constant: (h: HostTensor) => tf.Tensor,
   cached: (key: unknown, make: () => tf.Tensor) => tf.Tensor,
+  differentiable = false,
 ): OpContext {
   return {
     node,
     opset,
+    differentiable,
     constant,
     cached,
     fail(message: string): never {

@@ -127,21 +127,30 @@ function runConv(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   const activation = ctx.node.activation ?? 'linear';
   if (w.kind === 'conv') {
     if (w.filters[0].shape[2] !== cin) ctx.fail(`weights expect ${w.filters[0].shape[2]} input channels, got ${cin}`);
-    y = tf.fused.conv2d({ x: input, filter: w.filters[0], strides, pad, dilations, bias: w.bias, activation });
+    y = ctx.differentiable
+      ? withBias(tf.conv2d(input, w.filters[0], strides, pad, 'NHWC', dilations), w.bias, activation)
+      : tf.fused.conv2d({ x: input, filter: w.filters[0], strides, pad, dilations, bias: w.bias, activation });
   } else if (w.kind === 'depthwise') {
     if (w.groups !== cin) ctx.fail(`group ${w.groups} does not match ${cin} input channels`);
-    y = tf.fused.depthwiseConv2d({ x: input, filter: w.filters[0], strides, pad, dilations, bias: w.bias, activation });
+    y = ctx.differentiable
+      ? withBias(tf.depthwiseConv2d(input, w.filters[0], strides, pad, 'NHWC', dilations), w.bias, activation)
+      : tf.fused.depthwiseConv2d({ x: input, filter: w.filters[0], strides, pad, dilations, bias: w.bias, activation });
   } else {
     const per = w.filters[0].shape[2];
     if (per * w.groups !== cin) ctx.fail(`group ${w.groups} × ${per} channels does not match ${cin} input channels`);
     const parts = tf.split(input, w.groups, 3);
     const outs = parts.map((part, g) => tf.conv2d(part as tf.Tensor4D, w.filters[g], strides, pad, 'NHWC', dilations));
-    y = tf.concat(outs, 3);
-    if (w.bias) y = tf.add(y, w.bias);
-    if (activation === 'relu') y = tf.relu(y);
-    else if (activation === 'relu6') y = tf.relu6(y);
+    y = withBias(tf.concat(outs, 3), w.bias, activation);
   }
   return [tensor(subsample(y, after), true)];
+}
+
+/** A convolution's bias and activation as their own ops (whose gradients tfjs takes only where needed). */
+function withBias(y: tf.Tensor4D, bias: tf.Tensor | undefined, activation: string): tf.Tensor4D {
+  let out = bias ? tf.add(y, bias) : y;
+  if (activation === 'relu') out = tf.relu(out);
+  else if (activation === 'relu6') out = tf.relu6(out);
+  return out as tf.Tensor4D;
 }
 
 export const Conv: OpDef = { run: runConv, prepare: prepareConv };

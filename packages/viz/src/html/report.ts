@@ -5,6 +5,8 @@ import { dataUri } from '../png/data-uri.js';
 import { encodePng } from '../png/encode.js';
 import { resizeRgba } from '../resize.js';
 import { curvesSvg, type CurveSeries } from '../svg/curves.js';
+import { lineChartSvg } from '../svg/line-chart.js';
+import { metricsSectionHtml, type MetricsSection } from './metrics.js';
 import type { MapLike } from '../svg/figure.js';
 import { escapeXml as escape } from '../svg/markup.js';
 import type { Curve, RawImage, RgbaImage } from '../types.js';
@@ -17,6 +19,10 @@ export interface ReportResult {
   map: MapLike;
   insertion?: Curve;
   deletion?: Curve;
+  /** ROAD's curves on this image: the change in probability per percentile. */
+  road?: { percentiles: readonly number[]; morf: readonly number[]; lerf: readonly number[] };
+  /** Other per-image numbers, shown under the curves (e.g. `sparseness 0.41`). */
+  scores?: ReadonlyArray<{ name: string; value: number }>;
 }
 
 /** One image and what every method made of it. */
@@ -49,6 +55,8 @@ export interface ReportOptions extends OverlayOptions {
   failures?: ReadonlyArray<{ name: string; reason: string }>;
   /** Longer side of each thumbnail in pixels (default 160). */
   thumbnailSize?: number;
+  /** The methods × metrics comparison, shown after the summary. */
+  metrics?: MetricsSection;
 }
 
 /**
@@ -66,6 +74,7 @@ export async function reportHtml(options: ReportOptions): Promise<string> {
   const body: string[] = [`<h1>${escape(options.title)}</h1>`];
   if (options.subtitle) body.push(`<p class="subtitle">${escape(options.subtitle)}</p>`);
   if (summary.length > 0) body.push(summaryTable(summary, labelOf));
+  if (options.metrics) body.push(metricsSectionHtml(options.metrics));
   if (options.rows.length > 0) {
     const header = ['image', ...methods.map(labelOf)].map((h) => `<th>${escape(h)}</th>`).join('');
     const rows: string[] = [];
@@ -92,6 +101,7 @@ const STYLE = [
   'figure{margin:0;text-align:center}figcaption{font-size:.85em;color:#333;margin-top:4px}',
   'img{display:block;margin:auto;image-rendering:pixelated}.aucs{font-size:.85em;margin:4px 0}',
   '.name{font-weight:bold;word-break:break-all}.failures{color:#a00}',
+  'td.best{font-weight:bold}.note{color:#555}.charts svg{margin:0 12px 12px 0}',
 ].join('');
 
 function summarize(rows: readonly ReportRow[], methods: readonly string[]): ReportSummary[] {
@@ -141,10 +151,22 @@ async function resultHtml(row: ReportRow, result: ReportResult, size: number, op
   const label = `${result.label ?? result.method} on ${row.name}`;
   const curves = [result.insertion, result.deletion].filter((c): c is CurveSeries => c !== undefined);
   const aucs = curves.map((c) => `${c.kind} AUC ${formatAuc(c.auc)}`).join(' · ');
-  const chart = curves.length > 0 ? curvesSvg(curves, { compact: true, width: Math.max(size + 40, 200), height: 150 }) : '';
+  const chartSize = { compact: true, width: Math.max(size + 40, 200), height: 150 };
+  const chart = curves.length > 0 ? curvesSvg(curves, chartSize) : '';
+  const road = result.road
+    ? lineChartSvg(
+        [
+          { label: 'ROAD MoRF', values: result.road.morf, group: 'road' },
+          { label: 'ROAD LeRF', values: result.road.lerf, dashed: true, group: 'road' },
+        ],
+        { ...chartSize, x: result.road.percentiles },
+      )
+    : '';
+  const scores = (result.scores ?? []).map((s) => `${s.name} ${formatAuc(s.value)}`).join(' · ');
   return (
     `<td><figure>${await thumbnail(blended, size, label)}` +
-    `<figcaption>${aucs ? `<div class="aucs">${escape(aucs)}</div>` : ''}${chart}</figcaption></figure></td>`
+    `<figcaption>${aucs ? `<div class="aucs">${escape(aucs)}</div>` : ''}${chart}${road}` +
+    `${scores ? `<div class="aucs">${escape(scores)}</div>` : ''}</figcaption></figure></td>`
   );
 }
 

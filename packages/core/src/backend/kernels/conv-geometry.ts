@@ -72,3 +72,19 @@ export function padInput(x: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
     [0, 0],
   ]);
 }
+
+/** Puts `stride − 1` zeros between neighbouring values along height and width. */
+export function spreadToStride(x: tf.Tensor4D, strideHeight: number, strideWidth: number): tf.Tensor4D {
+  if (strideHeight === 1 && strideWidth === 1) return x;
+  const [b, h, w, ch] = x.shape;
+  const gaps = tf.pad(tf.reshape(x, [b, h, 1, w, 1, ch]), [
+    [0, 0],
+    [0, 0],
+    [0, strideHeight - 1],
+    [0, 0],
+    [0, strideWidth - 1],
+    [0, 0],
+  ]);
+  const spread = tf.reshape(gaps, [b, h * strideHeight, w * strideWidth, ch]);
+  return tf.slice(spread, [0, 0, 0, 0], [b, (h - 1) * strideHeight + 1, (w - 1) * strideWidth + 1, ch]) as tf.Tensor4D;
+}
