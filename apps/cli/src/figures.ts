@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { deprocess, npyToFloat32, type Classifier, type RawImage, type SaliencyMap } from '@xai/core';
+import { deprocess, modelPixels, npyToFloat32, readingGuide, type Classifier, type Preprocessing, type RawImage, type SaliencyMap } from '@xai/core';
 import { readNpyFile, writeFileAtomic } from '@xai/core/node';
 import type { CurveResult } from '@xai/metrics';
 import type { MaskSource } from '@xai/rise';
@@ -80,17 +80,23 @@ export async function writeCompareReport(path: string, results: CompareResults, 
           .map(([name, record]) => ({ name, value: record.value })),
       });
     }
+    const first = methodRows[0]?.map;
+    // The maps explain the model's input: show what the model saw (a crop, say), not the whole file.
+    if (first && hasGeometry(results.key?.preprocessing)) {
+      const input = { width: first.width, height: first.height, channels: pixels.channels === 1 || pixels.channels === 2 ? 1 : 3, layout: 'NHWC' as const };
+      pixels = await modelPixels(pixels, input, results.key.preprocessing);
+    }
     rows.push({ name: image.path, image: pixels, classIndex: image.classIndex, className: image.className, probability: image.probability, results: methodRows });
   }
   const html = await reportHtml({
     title: results.merged ? 'xai merge' : 'xai compare',
-    subtitle: `model: ${results.model} — ${results.images.length} images${shardLine(results)}`,
+    subtitle: `model: ${results.model} — ${results.images.length} images${shardLine(results)}${preprocessingLine(results.key?.preprocessing)}`,
     rows,
     summary: [],
     metrics: metricsSection(results),
     failures: results.failed.map((f) => ({ name: f.path, reason: f.error })),
   });
-  await writeFileAtomic(path, withNotes(html, notesHtml(results.notes)));
+  await writeFileAtomic(path, withNotes(html, notesHtml(results.notes)).replace('</body>', `${guideHtml(results)}</body>`));
 }
 
 /** The summary of results.json as the report's methods × metrics section. */
@@ -126,10 +132,33 @@ export function metricsSection(results: CompareResults): MetricsSection {
   };
 }
 
+function hasGeometry(pre: Preprocessing | undefined): pre is Preprocessing {
+  return pre !== undefined && ((pre.resize !== undefined && pre.resize !== 'bilinear') || pre.resizeShorter !== undefined || pre.centerCrop !== undefined);
+}
+
+/** What the run applied to every image before the model, as the report's subtitle says it. */
+function preprocessingLine(pre: Preprocessing | undefined): string {
+  if (!pre) return '';
+  const steps = [
+    pre.resizeShorter !== undefined ? `shorter side ${pre.resizeShorter}` : '',
+    pre.centerCrop !== undefined ? `centre crop ${pre.centerCrop}` : '',
+    `resize ${pre.resize ?? 'bilinear'}`,
+    `mean [${pre.mean.join(', ')}], std [${pre.std.join(', ')}], scale ${+pre.scale.toPrecision(6)}, offset ${pre.offset}`,
+  ].filter(Boolean);
+  return ` — preprocessing: ${steps.join(', ')}`;
+}
+
 function shardLine(results: CompareResults): string {
   if (results.merged) return ` — merged from shard${results.merged.shards.length === 1 ? '' : 's'} ${results.merged.shards.join(', ')} of ${results.merged.count}`;
   if (results.shard && results.shard.count > 1) return ` — shard ${results.shard.index} of ${results.shard.count}`;
   return '';
+}
+
+/** "How to read this report": one line per method's map and per metric shown. */
+function guideHtml(results: CompareResults): string {
+  const lines = readingGuide(results.methods, ['colour-bar', ...results.summary.metrics], (id) => registry.label(id));
+  const items = lines.map((g) => `<dt style="font-weight:bold;margin-top:0.3em">${escapeXml(g.term)}</dt><dd style="margin-left:1em">${escapeXml(g.line)}</dd>`).join('');
+  return `<section class="reading-guide"><h2>How to read this report</h2><dl>${items}</dl></section>`;
 }
 
 function notesHtml(notes: readonly string[]): string {

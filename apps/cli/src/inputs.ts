@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
-import { npyToFloat32, preprocess, XaiError, type Classifier, type RawImage } from '@xai/core';
+import { modelPixels, npyToFloat32, preprocess, XaiError, type Classifier, type RawImage } from '@xai/core';
 import { decodeImage, readBytes, readNpyFile } from '@xai/core/node';
 import { UsageError } from './command.js';
 import { isMaskFile } from './ground-truth.js';
@@ -89,7 +89,7 @@ export async function loadImageInput(item: InputItem, model: Classifier, options
   const image = await decodeImage(bytes, item.path);
   if (pages > 1) options.onNote(`xai: ${item.path} is animated (${pages} frames); using its first frame`);
   const tensor = preprocess(image, model.input, model.preprocessing);
-  const pixels = await modelSizePixels(image, model);
+  const pixels = await modelPixels(image, model.input, model.preprocessing);
   return { item, tensor, pixels, size: { width: image.width, height: image.height } };
 }
 
@@ -110,22 +110,4 @@ export async function tensorItems(path: string, model: Classifier): Promise<{ it
   const stem = basename(path, extname(path));
   const items = Array.from({ length: shape[0] }, (_, index) => ({ stem: shape[0] > 1 ? `${stem}-${index}` : stem, path, index }));
   return { items, batch };
-}
-
-async function modelSizePixels(image: RawImage, model: Classifier): Promise<RawImage> {
-  const { height, width } = model.input;
-  if (image.height === height && image.width === width) return image;
-  const resized = tf.tidy(() =>
-    tf.cast(
-      tf.clipByValue(
-        tf.round(tf.image.resizeBilinear(tf.tensor3d(Float32Array.from(image.data), [image.height, image.width, image.channels]), [height, width], false, true)),
-        0,
-        255,
-      ),
-      'int32',
-    ),
-  );
-  const data = Uint8Array.from(await resized.data());
-  resized.dispose();
-  return { data, width, height, channels: image.channels };
 }

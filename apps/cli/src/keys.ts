@@ -106,8 +106,14 @@ function externalDataFiles(bytes: Uint8Array): string[] {
 }
 
 export function runKey(modelHash: string, model: Classifier, backend: string, protocol: MetricProtocolKey): RunKey {
-  const { scale, offset, mean, std } = model.preprocessing;
-  return { model: modelHash, preprocessing: { scale, offset, mean: [...mean], std: [...std] }, engine: model.engine, backend, protocol };
+  const { scale, offset, mean, std, resize, resizeShorter, centerCrop } = model.preprocessing;
+  // The geometry enters the key only when it is not the default, so keys of earlier runs still match.
+  const geometry = {
+    ...(resize && resize !== 'bilinear' ? { resize } : {}),
+    ...(resizeShorter !== undefined ? { resizeShorter } : {}),
+    ...(centerCrop !== undefined ? { centerCrop } : {}),
+  };
+  return { model: modelHash, preprocessing: { scale, offset, mean: [...mean], std: [...std], ...geometry }, engine: model.engine, backend, protocol };
 }
 
 export function methodKey(prepared: PreparedMethod): MethodKey {

@@ -8,6 +8,11 @@ export const SCREENSHOTS = resolve(import.meta.dirname, '../screenshots');
 
 export interface Snapshot {
   backend?: string;
+  backendInfo?: { id: string; crossOriginIsolated?: boolean; wasm?: { simd: boolean; threads: number; cores: number; binary: string } };
+  /** The preprocessing steps applied to the image, one line each. */
+  steps?: string[];
+  /** The methods of the comparison shown, in grid order. */
+  compared: string[];
   methods: { id: string; label: string; box: 'black' | 'white'; layers: 'none' | 'one' | 'many'; params: string[] }[];
   model?: {
     name: string;

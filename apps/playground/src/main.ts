@@ -3,13 +3,18 @@ import { classLabel, toRgba } from '@xai/viz';
 import { WorkerClient } from './client.js';
 import { classifyModelFiles, looksLikeImage } from './logic/files.js';
 import { comparedMethods, labelOf } from './logic/methods.js';
-import type { MethodInfo, ModelSource, Requests } from './protocol.js';
+import { backendBadge, backendNotes } from './logic/backend-badge.js';
+import { dependenceWarning } from './logic/dependence.js';
+import { mapRange } from './logic/scales.js';
+import type { MethodInfo, ModelSource, PreprocessingChoice, Requests } from './protocol.js';
 import { Runner } from './runner.js';
 import { exposeTestHook } from './test-hook.js';
 import { state } from './state.js';
-import { byId } from './ui/dom.js';
+import { byId, element } from './ui/dom.js';
 import { offerDownloads } from './ui/downloads.js';
 import { wireDropZone } from './ui/drop.js';
+import { fullResolutionPng } from './ui/export-png.js';
+import { renderGuide } from './ui/guide.js';
 import { decodeImage, drawRgba } from './ui/images.js';
 import { MethodForm } from './ui/method-form.js';
 import { renderModel } from './ui/model-panel.js';
@@ -17,7 +22,7 @@ import { OverlayView } from './ui/overlay-view.js';
 import { chosenClass, renderPredictions } from './ui/predictions.js';
 import { renderClassMaps, renderComparison, renderCurves, renderMasks } from './ui/results.js';
 import { demoSamples, markChosenSample, renderSamples } from './ui/samples.js';
-import { setBusy, showMessage } from './ui/status.js';
+import { setBusy, setProgressPart, showMessage } from './ui/status.js';
 
 const demoBase = new URL('demo/', document.baseURI).href;
 const client = new WorkerClient(new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' }));
@@ -33,8 +38,21 @@ function clearResults(): void {
   state.explained = undefined;
   state.curves = undefined;
   state.comparison = [];
-  for (const id of ['overlay-box', 'curves-box', 'classes-box', 'masks-box', 'compare-box']) byId(id).hidden = true;
+  state.compared = [];
+  for (const id of ['overlay-box', 'curves-box', 'classes-box', 'masks-box', 'compare-box', 'dependence-warning', 'view-controls']) byId(id).hidden = true;
   byId('result-empty').hidden = false;
+}
+
+function showResultArea(): void {
+  byId('result-empty').hidden = true;
+  byId('view-controls').hidden = false;
+}
+
+function warnIfFlat(curves: Requests['evaluate']['reply']): void {
+  const warning = dependenceWarning(curves);
+  const box = byId('dependence-warning');
+  box.hidden = !warning;
+  box.textContent = warning ?? '';
 }
 
 async function predict(image: RawImage, caption: string): Promise<void> {
@@ -43,6 +61,7 @@ async function predict(image: RawImage, caption: string): Promise<void> {
   state.prediction = result;
   drawRgba(byId<HTMLCanvasElement>('input-view'), toRgba(image));
   byId('input-caption').textContent = `${caption} (${image.width}×${image.height})`;
+  byId('preprocessing-steps').replaceChildren(...result.steps.map((step) => element('li', {}, [step])));
   renderPredictions(result.top);
   clearResults();
 }
@@ -54,9 +73,15 @@ async function useImage(blob: Blob, name: string): Promise<void> {
   markChosenSample(name);
 }
 
+function preprocessingChoice(): PreprocessingChoice {
+  const preset = byId<HTMLSelectElement>('preprocessing').value || undefined;
+  const resize = byId<HTMLSelectElement>('resize').value || undefined;
+  return { ...(preset ? { preset } : {}), ...(resize ? { resize } : {}) };
+}
+
 async function loadModel(source: ModelSource): Promise<void> {
-  const preprocessing = byId<HTMLSelectElement>('preprocessing').value || undefined;
-  const info = await request('load-model', { source, preprocessing });
+  const info = await request('load-model', { source, preprocessing: preprocessingChoice() });
+  state.source = source;
   state.model = info;
   state.prediction = undefined;
   renderModel(info);
@@ -95,9 +120,9 @@ async function explain(): Promise<void> {
   const result = await runMethod(method, classIndex, true);
   const [map] = result.maps;
   const image = state.prediction!.modelView;
+  clearResults();
   state.explained = { method: result.method, maps: result.maps, seconds: result.seconds };
-  state.curves = undefined;
-  byId('result-empty').hidden = true;
+  showResultArea();
   byId('overlay-box').hidden = false;
   byId('overlay-title').textContent = `${label(map.method)} — ${classLabel(map.classIndex, map.className)}`;
   byId('run-details').textContent = `${result.seconds.toFixed(1)} s on ${state.backend?.id ?? '?'} · ${describeParams(map.params)}`;
@@ -110,49 +135,71 @@ async function explain(): Promise<void> {
   const curves = await request('evaluate', { map });
   state.curves = curves;
   renderCurves(curves, map.className);
+  warnIfFlat(curves);
   await refreshDownloads();
 }
 
+/** Every method the model can run, replacing whatever was shown: a fixed grid filled as each finishes. */
 async function compareAll(): Promise<void> {
   const classIndex = explainedClass();
   const methods = comparedMethods(state.methods, state.model);
-  state.comparison = [];
+  clearResults();
+  state.compared = methods;
+  showResultArea();
   const image = state.prediction!.modelView;
-  for (const method of methods) {
+  renderComparison(view, image, methods, state.comparison);
+  for (const [index, method] of methods.entries()) {
+    setProgressPart({ index, count: methods.length, label: method.label });
     const { maps } = await runMethod(method, classIndex, false);
     const curves = await request('evaluate', { map: maps[0] });
     state.comparison.push({ map: maps[0], curves });
-    renderComparison(view, image, state.comparison, label);
+    renderComparison(view, image, methods, state.comparison);
+    if (index === 0) warnIfFlat(curves);
   }
 }
 
 async function refreshDownloads(): Promise<void> {
   const run = state.explained;
-  if (!run || !state.prediction || !state.model) return;
-  await offerDownloads(state.prediction.modelView, run.maps, {
-    map: run.maps[0],
+  if (!run || !state.prediction || !state.model || !state.image) return;
+  const map = run.maps[0];
+  const { alpha, colormap } = view.style;
+  const png = await fullResolutionPng(state.image, state.prediction.window, map, {
+    alpha,
+    colormap,
+    range: mapRange(map),
+    title: `${label(map.method)} — ${classLabel(map.classIndex, map.className)}`,
+  });
+  offerDownloads(png, run.maps, {
+    map,
     npyClasses: run.maps.map((m) => m.classIndex),
     curves: state.curves,
     model: state.model,
     backend: state.backend?.id ?? 'unknown',
     top: state.prediction.top,
     seconds: run.seconds,
-  }, view.style);
+    steps: state.prediction.steps,
+  });
 }
 
 function redrawAll(): void {
   const image = state.prediction?.modelView;
   if (!image) return;
   if (state.explained) renderClassMaps(view, image, state.explained.maps);
-  renderComparison(view, image, state.comparison, label);
+  if (state.compared.length) renderComparison(view, image, state.compared, state.comparison);
   void refreshDownloads();
 }
 
+const focusResult = (id: string) => () => (byId(id).closest('article')?.hidden ? undefined : byId(id));
+
 function wireControls(): void {
-  byId('explain').addEventListener('click', () => void task('explaining…', explain));
-  byId('compare').addEventListener('click', () => void task('comparing…', compareAll));
+  byId('explain').addEventListener('click', () => void task('explaining…', explain, { cancellable: true, focusAfter: focusResult('overlay-title') }));
+  byId('compare').addEventListener('click', () => void task('comparing…', compareAll, { cancellable: true, focusAfter: focusResult('compare-title') }));
   byId('cancel').addEventListener('click', () => runner.cancel());
   byId('demo-model').addEventListener('click', () => void task('loading the demo model…', () => loadModel({ kind: 'demo' })));
+  // A preprocessing change applies at once: the model is set up again and the image predicted anew.
+  for (const id of ['preprocessing', 'resize']) {
+    byId(id).addEventListener('change', () => void task('applying the preprocessing…', () => loadModel(state.source ?? { kind: 'demo' })));
+  }
   view.onStyleChange(redrawAll);
 
   const takeImage = (files: File[]) => {
@@ -185,12 +232,15 @@ async function start(): Promise<void> {
     state.backend = backend;
     state.methods = methods;
     form.setMethods(methods);
+    renderGuide(methods);
     byId('backend').textContent = state.backend.id;
-    byId('backend').title = state.backend.skipped.map((s) => `${s.id}: ${s.reason}`).join('\n') || 'first choice';
+    byId('backend-badge').textContent = backendBadge(state.backend);
+    byId('backend-notes').replaceChildren(...backendNotes(state.backend).map((note) => element('li', {}, [note])));
     const samples = await demoSamples(demoBase);
     await renderSamples(samples, (sample) => void task('reading the image…', async () => useImage(await sample.load(), sample.name)));
     wireControls();
-    state.model = await request('load-model', { source: { kind: 'demo' } });
+    state.source = { kind: 'demo' };
+    state.model = await request('load-model', { source: state.source, preprocessing: preprocessingChoice() });
     renderModel(state.model);
     form.setModel(state.model);
     if (samples[0]) await useImage(await samples[0].load(), samples[0].name);

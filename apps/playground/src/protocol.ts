@@ -1,5 +1,5 @@
 // The typed messages between the page and the worker that does all tensor work.
-import type { InputSpec, LayerInfo, Paper, ParamSpec, ProgressEvent, RawImage, SaliencyMap, Targets } from '@xai/core';
+import type { InputSpec, LayerInfo, Paper, ParamSpec, Preprocessing, ProgressEvent, RawImage, SaliencyMap, Targets } from '@xai/core';
 
 /**
  * A method as the page sees it: the registry's descriptor without `run`, as plain data, so the
@@ -21,13 +21,22 @@ export type ModelSource =
   | { kind: 'tfjs'; files: File[] }
   | { kind: 'onnx'; name: string; bytes: ArrayBuffer };
 
+/** The page's Preprocessing and Resize choices; empty means the model's own. */
+export interface PreprocessingChoice {
+  preset?: string;
+  resize?: string;
+}
+
 export interface ModelInfo {
   name: string;
   input: InputSpec;
   numClasses: number;
   classNames?: readonly string[];
   engine: string;
+  /** What is applied, in words (`ImageNet mean/std, resize pil-bilinear`). */
   preprocessing: string;
+  /** The values applied. */
+  applied: Preprocessing;
   /** True when the model gives layer activations and gradients (white-box methods run on it). */
   whiteBox: boolean;
   /** The feature-map layers layer methods can use; empty for black-box models. */
@@ -48,8 +57,12 @@ export interface PredictResult {
   top: Prediction[];
   /** Every class index, most probable first. */
   ranked: number[];
-  /** The image as the model sees it (resized, before mean/std): what overlays are drawn on. */
+  /** The image as the model sees it (resized and cropped, before mean/std): what overlays are drawn on. */
   modelView: RawImage;
+  /** The preprocessing steps applied to this image, one line each. */
+  steps: string[];
+  /** Where the model's view lies in the image, in the image's pixels (for full-resolution export). */
+  window: { left: number; top: number; width: number; height: number };
 }
 
 export interface MaskSample {
@@ -94,18 +107,27 @@ export interface CurveSummary {
 export interface EvaluateResult {
   insertion: CurveSummary;
   deletion: CurveSummary;
+  /** The AUCs of a seeded random map on the same image and class. */
+  random: { insertion: number; deletion: number; seed: number };
 }
 
 export interface BackendInfo {
   id: string;
   skipped: { id: string; reason: string }[];
+  /** Whether the worker is cross-origin isolated (SharedArrayBuffer, so wasm threads). */
+  crossOriginIsolated?: boolean;
+  /**
+   * For wasm: SIMD, the threads it runs on (the threaded build uses half the logical `cores`, at
+   * most 8) and the binary it fetched.
+   */
+  wasm?: { simd: boolean; threads: number; cores: number; binary: string };
 }
 
 /** Each request type, with what it carries and what its reply carries. */
 export interface Requests {
   /** `demoBase`: the URL of the demo folder the build wrote (model and samples). */
   init: { request: { prefer?: string; demoBase: string }; reply: { backend: BackendInfo; methods: MethodInfo[] } };
-  'load-model': { request: { source: ModelSource; preprocessing?: string }; reply: ModelInfo };
+  'load-model': { request: { source: ModelSource; preprocessing?: PreprocessingChoice }; reply: ModelInfo };
   predict: { request: { image: RawImage }; reply: PredictResult };
   explain: { request: ExplainRequest; reply: ExplainResult };
   evaluate: { request: { map: SaliencyMap; step?: number }; reply: EvaluateResult };

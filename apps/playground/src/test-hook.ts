@@ -21,6 +21,9 @@ function plainMap(map: SaliencyMap) {
 export function exposeTestHook(): void {
   const snapshot = () => ({
     backend: state.backend?.id,
+    backendInfo: state.backend,
+    preprocessing: state.model && { text: state.model.preprocessing, applied: state.model.applied },
+    steps: state.prediction?.steps,
     methods: state.methods.map((m) => ({ id: m.id, label: m.label, box: m.box, layers: m.layers, params: m.params.map((p) => p.name) })),
     model: state.model && {
       name: state.model.name,
@@ -33,6 +36,7 @@ export function exposeTestHook(): void {
     top: state.prediction?.top,
     explained: state.explained && { method: state.explained.method, maps: state.explained.maps.map(plainMap) },
     curves: state.curves,
+    compared: state.compared.map((m) => m.id),
     comparison: state.comparison.map((e) => ({ map: plainMap(e.map), curves: e.curves })),
   });
   (globalThis as { xaiPlayground?: unknown }).xaiPlayground = { snapshot };

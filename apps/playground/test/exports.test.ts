@@ -22,13 +22,20 @@ describe('exports', () => {
   });
 
   test('the JSON record holds the parameters, the AUCs and the value range', () => {
-    const model = { name: 'demo', input: { height: 2, width: 3, channels: 3, layout: 'NHWC' }, numClasses: 4, engine: 'tfjs:wasm', preprocessing: 'unit', whiteBox: true, featureLayers: [], defaultLayer: 'conv' } as ModelInfo;
+    const model = { name: 'demo', input: { height: 2, width: 3, channels: 3, layout: 'NHWC' }, numClasses: 4, engine: 'tfjs:wasm', preprocessing: 'unit; resize pil-bilinear', applied: { scale: 1 / 255, offset: 0, mean: [0, 0, 0], std: [1, 1, 1], resize: 'pil-bilinear' }, whiteBox: true, featureLayers: [], defaultLayer: 'conv' } as ModelInfo;
     const curve = { scores: [1, 0.5], auc: 0.75, classIndex: 0, step: 3, substrate: 'zeros' };
     const record = JSON.parse(
-      runJson({ map: map(0, 0.25), npyClasses: [0], curves: { insertion: curve, deletion: curve }, model, backend: 'wasm', top: [], seconds: 1 }),
+      runJson({
+        map: map(0, 0.25), npyClasses: [0], curves: { insertion: curve, deletion: curve, random: { insertion: 0.5, deletion: 0.4, seed: 0 } },
+        model, backend: 'wasm', top: [], seconds: 1, steps: ['resize 451×300 → 2×3 (model size, pil-bilinear)'],
+      }),
     );
     expect(record).toMatchObject({ method: 'rise', classIndex: 0, params: { n: 10 }, valueRange: [0.25, 0.25], backend: 'wasm' });
     expect(record.insertion.auc).toBe(0.75);
     expect(record.model.featureLayers).toBeUndefined();
+    // What the AUCs are to be read against, and what was done to the image.
+    expect(record.randomMap).toEqual({ insertionAuc: 0.5, deletionAuc: 0.4, seed: 0 });
+    expect(record.model.applied.resize).toBe('pil-bilinear');
+    expect(record.preprocessingSteps).toEqual(['resize 451×300 → 2×3 (model size, pil-bilinear)']);
   });
 });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import { runPrepared, XaiError, type Layout, type MethodDescriptor, type PreparedMethod, type SaliencyMap } from '@xai/core';
+import { describePreprocessing, runPrepared, XaiError, type Layout, type MethodDescriptor, type PreparedMethod, type SaliencyMap } from '@xai/core';
 import { writeNpyFile, writeFileAtomic } from '@xai/core/node';
 import { binaryMasks, gaussianMasks, riseWithMasks } from '@xai/rise';
 import { readMasksFile, writeMasksFile } from '@xai/rise/node';
@@ -217,6 +217,9 @@ async function explainOne(input: LoadedInput, run: ExplainRun): Promise<void> {
     const report = {
       input: { path: input.item.path, index: input.item.index },
       model: { source: run.source, engine: model.engine, backend: run.backend, input: model.input, numClasses: model.numClasses },
+      preprocessing: input.size
+        ? describePreprocessing(model.preprocessing, input.size, model.input)
+        : { given: 'preprocessed by the caller (--tensor): nothing applied' },
       prediction: top,
       methods: results,
     };

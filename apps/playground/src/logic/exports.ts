@@ -26,6 +26,8 @@ export interface RunRecord {
   backend: string;
   top: Prediction[];
   seconds: number;
+  /** The preprocessing steps applied to the image. */
+  steps?: string[];
 }
 
 /** Everything needed to reproduce and compare a run, without the map values (they are in the .npy). */
@@ -41,9 +43,11 @@ export function runJson(record: RunRecord): string {
       size: [map.height, map.width],
       valueRange: [min, max],
       npyClasses: record.npyClasses,
+      randomMap: curves && { insertionAuc: curves.random.insertion, deletionAuc: curves.random.deletion, seed: curves.random.seed },
       insertion: curves && { auc: curves.insertion.auc, step: curves.insertion.step, substrate: curves.insertion.substrate, scores: curves.insertion.scores },
       deletion: curves && { auc: curves.deletion.auc, step: curves.deletion.step, substrate: curves.deletion.substrate, scores: curves.deletion.scores },
-      model: { name: model.name, input: model.input, numClasses: model.numClasses, engine: model.engine, preprocessing: model.preprocessing },
+      model: { name: model.name, input: model.input, numClasses: model.numClasses, engine: model.engine, preprocessing: model.preprocessing, applied: model.applied },
+      preprocessingSteps: record.steps,
       backend: record.backend,
       top5: record.top,
       seconds: record.seconds,

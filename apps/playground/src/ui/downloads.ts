@@ -1,7 +1,5 @@
-import { encodePng, overlay } from '@xai/viz';
-import type { RawImage, SaliencyMap } from '@xai/core';
+import type { SaliencyMap } from '@xai/core';
 import { fileStem, mapsToNpy, runJson, type RunRecord } from '../logic/exports.js';
-import type { OverlayStyle } from './overlay-view.js';
 import { byId } from './dom.js';
 
 const urls: string[] = [];
@@ -14,16 +12,11 @@ function link(id: string, name: string, bytes: Uint8Array | string, type: string
   anchor.download = name;
 }
 
-/** Points the download links at the current run: overlay PNG, maps as .npy, and a JSON record. */
-export async function offerDownloads(
-  image: RawImage,
-  maps: readonly SaliencyMap[],
-  record: RunRecord,
-  style: OverlayStyle,
-): Promise<void> {
+/** Points the download links at the current run: the full-resolution PNG, maps as .npy, and a JSON record. */
+export function offerDownloads(png: Uint8Array, maps: readonly SaliencyMap[], record: RunRecord): void {
   for (const url of urls.splice(0)) URL.revokeObjectURL(url);
   const stem = fileStem(record.map);
-  link('download-png', `${stem}.png`, await encodePng(overlay(image, record.map, style)), 'image/png');
+  link('download-png', `${stem}.png`, png, 'image/png');
   link('download-npy', `${stem}.npy`, mapsToNpy(maps), 'application/octet-stream');
   link('download-json', `${stem}.json`, runJson(record), 'application/json');
 }

@@ -1,4 +1,4 @@
-import type { ParamSpec } from '@xai/core';
+import { parseParams, type ParamSpec } from '@xai/core';
 import type { ExplainRequest, MethodInfo, ModelInfo } from '../protocol.js';
 import {
   explainTargets,
@@ -8,8 +8,9 @@ import {
   methodChoices,
   type ModelFacts,
 } from '../logic/methods.js';
-import { batchSizeFrom, fieldTitle, formParams, initialText, paramFields, type ParamField } from '../logic/params.js';
+import { batchSizeFrom, fieldsFor, fieldTitle, formParams, initialText, paramFields, type ParamField } from '../logic/params.js';
 import { byId, element } from './dom.js';
+import { blameField, FieldError } from './field-errors.js';
 
 /**
  * The method list and the parameter form, built from the methods the worker registered: one
@@ -58,7 +59,7 @@ export class MethodForm {
   /** The explain request for the chosen class; bad fields throw here, in the contract's words. */
   request(method: MethodInfo, classIndex: number, ranked: readonly number[], allClasses: boolean, maskSamples: number): ExplainRequest {
     const values = Object.fromEntries(this.fields.map((f) => [f.id, fieldText(f)]));
-    const params = formParams(method, this.fields, values);
+    const params = this.checkedParams(method, values);
     const chosen = [...byId<HTMLSelectElement>('layer').selectedOptions].map((o) => o.value);
     const layer = layerRequest(method, chosen, this.model?.defaultLayer);
     return {
@@ -66,9 +67,26 @@ export class MethodForm {
       params,
       targets: explainTargets(method, classIndex, ranked, allClasses),
       ...(layer === undefined ? {} : { layer }),
-      batchSize: batchSizeFrom(byId<HTMLInputElement>('batch-size').value),
+      batchSize: blameField('batch-size', () => batchSizeFrom(byId<HTMLInputElement>('batch-size').value)),
       maskSamples,
     };
+  }
+
+  /** The checked parameters; a bad one is blamed on its field (the first field that fails alone). */
+  private checkedParams(method: MethodInfo, values: Record<string, string>): Record<string, string> {
+    try {
+      return formParams(method, this.fields, values);
+    } catch (error) {
+      const culprit = fieldsFor(this.fields, method.id).find((f) => {
+        try {
+          parseParams(method.params, { [f.spec.name]: (values[f.id] ?? '').trim() }, method.id);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      throw culprit ? new FieldError(culprit.id, (error as Error).message) : error;
+    }
   }
 
   private renderChoices(): void {

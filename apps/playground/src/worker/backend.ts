@@ -2,7 +2,8 @@
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -25,7 +26,7 @@ setWasmPaths({
 export async function startBackend(prefer?: string): Promise<BackendInfo> {
   if (prefer) {
     const choice = await selectBackend({ candidates: BROWSER_BACKENDS, prefer });
-    return { id: choice.id, skipped: choice.skipped };
+    return { id: choice.id, skipped: choice.skipped, ...(await wasmDetails(choice.id)) };
   }
   const passedOver: BackendInfo['skipped'] = [];
   const candidates = [];
@@ -35,5 +36,22 @@ export async function startBackend(prefer?: string): Promise<BackendInfo> {
     else candidates.push(candidate);
   }
   const choice = await selectBackend({ candidates });
-  return { id: choice.id, skipped: [...passedOver, ...choice.skipped] };
+  return { id: choice.id, skipped: [...passedOver, ...choice.skipped], ...(await wasmDetails(choice.id)) };
+}
+
+/**
+ * How wasm runs: SIMD, threads (these need a cross-origin isolated page, for SharedArrayBuffer)
+ * and the binary actually fetched, as the worker's resource timings name it.
+ */
+async function wasmDetails(id: string): Promise<Pick<BackendInfo, 'wasm' | 'crossOriginIsolated'>> {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  if (id !== 'wasm') return { crossOriginIsolated: isolated };
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  const threadsSupported = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
+  const fetched = performance
+    .getEntriesByType('resource')
+    .map((e) => e.name.split('/').pop() ?? '')
+    .filter((name) => name.includes('tfjs-backend-wasm') && name.endsWith('.wasm'));
+  const cores = navigator.hardwareConcurrency || 1;
+  return { crossOriginIsolated: isolated, wasm: { simd, threads: threadsSupported ? getThreadsCount() : 1, cores, binary: fetched.at(-1) ?? 'unknown' } };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { XaiError, deprocess, preprocess, type Classifier, type RawImage } from '@xai/core';
+import { XaiError, describePreprocessing, modelPixels, planGeometry, preprocess, type Classifier, type RawImage } from '@xai/core';
 import type { LoadedModel } from './models.js';
 import type { PredictResult } from '../protocol.js';
 import { topClasses } from '../logic/top-classes.js';
@@ -38,10 +38,11 @@ export class Session {
         throw new XaiError('The model returned non-finite scores for this image; check the preprocessing preset');
       }
       const ranked = topClasses(values, model.numClasses, model.classNames);
-      const modelView = await deprocess(image, model.preprocessing);
+      const modelView = await modelPixels(raw, model.input, model.preprocessing);
+      const { steps } = describePreprocessing(model.preprocessing, raw, model.input);
       this.clearImage();
       this.image = image;
-      return { top: ranked.slice(0, 5), ranked: ranked.map((p) => p.classIndex), modelView };
+      return { top: ranked.slice(0, 5), ranked: ranked.map((p) => p.classIndex), modelView, steps, window: viewWindow(raw, model) };
     } catch (error) {
       image.dispose();
       throw error;
@@ -54,4 +55,26 @@ export class Session {
     this.image?.dispose();
     this.image = undefined;
   }
+}
+
+/** The part of the image the model sees, in the image's pixels: the crop mapped back through the resizes. */
+function viewWindow(raw: RawImage, model: Classifier): PredictResult['window'] {
+  let scaleX = 1;
+  let scaleY = 1;
+  let left = 0;
+  let top = 0;
+  let width = raw.width;
+  let height = raw.height;
+  for (const step of planGeometry(raw, model.input, model.preprocessing)) {
+    if (step.kind === 'resize') {
+      scaleX *= step.from.width / step.to.width;
+      scaleY *= step.from.height / step.to.height;
+    } else {
+      left += step.box.left * scaleX;
+      top += step.box.top * scaleY;
+      width = step.box.width * scaleX;
+      height = step.box.height * scaleY;
+    }
+  }
+  return { left, top, width, height };
 }

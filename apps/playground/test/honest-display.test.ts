@@ -1,0 +1,68 @@
+import { describe, expect, test } from 'vitest';
+import { backendBadge, backendNotes } from '../src/logic/backend-badge.js';
+import { compareChartSvg, methodColour } from '../src/logic/compare-chart.js';
+import { dependenceWarning } from '../src/logic/dependence.js';
+import { drawableRange, formatValue, sharedRange, signedAttribution } from '../src/logic/scales.js';
+import type { EvaluateResult } from '../src/protocol.js';
+
+const curve = (scores: number[]) => ({ scores, auc: 0, classIndex: 0, step: 1, substrate: 'zeros' });
+const curves = (insertion: number[], deletion: number[]): EvaluateResult => ({
+  insertion: curve(insertion),
+  deletion: curve(deletion),
+  random: { insertion: 0, deletion: 0, seed: 0 },
+});
+
+describe('what the page says about the backend', () => {
+  test('threaded wasm: "wasm · SIMD · N threads"; no isolation says why it is one thread', () => {
+    const info = { id: 'wasm', skipped: [{ id: 'webgl', reason: 'emulated in software' }], crossOriginIsolated: true, wasm: { simd: true, threads: 4, cores: 8, binary: 'tfjs-backend-wasm-threaded-simd-abc.wasm' } };
+    expect(backendBadge(info)).toBe('wasm · SIMD · 4 threads');
+    expect(backendNotes(info)).toEqual([
+      'wasm binary: tfjs-backend-wasm-threaded-simd-abc.wasm',
+      'threads: 4 (tfjs uses half of the 8 logical cores, at most 8)',
+      'cross-origin isolated: wasm may use threads',
+      'webgl passed over: emulated in software',
+    ]);
+    const plain = { id: 'wasm', skipped: [], crossOriginIsolated: false, wasm: { simd: true, threads: 1, cores: 2, binary: 'tfjs-backend-wasm-simd.wasm' } };
+    expect(backendBadge(plain)).toBe('wasm · SIMD · 1 thread');
+    expect(backendNotes(plain)[1]).toMatch(/not cross-origin isolated .*one thread/);
+    expect(backendBadge({ id: 'webgl', skipped: [] })).toBe('webgl');
+  });
+});
+
+describe('colour scales', () => {
+  test('a shared range spans every map; a flat map still gets a drawable range', () => {
+    expect(sharedRange([{ data: Float32Array.of(0.48, 0.53) }, { data: Float32Array.of(0, 1) }])).toEqual([0, 1]);
+    expect(drawableRange([0.5, 0.5])).toEqual([0, 1]);
+    expect(drawableRange([0.476, 0.534])).toEqual([0.476, 0.534]);
+    expect(formatValue(0.47634)).toBe('0.476');
+    expect(formatValue(-0.000012)).toBe('-1.20e-5');
+  });
+
+  test('a signed attribution sums its channels and gets a range centred on 0', () => {
+    const map = { data: new Float32Array(2), height: 1, width: 2, classIndex: 0, method: 'saliency', params: {}, attribution: { data: Float32Array.of(1, -3, 0.5, 0.5), channels: 2 } };
+    const signed = signedAttribution(map)!;
+    expect([...signed.data]).toEqual([-2, 1]);
+    expect(signed.range).toEqual([-2, 2]);
+    expect(signedAttribution({ ...map, attribution: undefined })).toBeUndefined();
+  });
+});
+
+describe('the flat-model warning', () => {
+  test('warns when the probability barely moves between image, blur and black; not otherwise', () => {
+    expect(dependenceWarning(curves([0.251, 0.252, 0.25], [0.25, 0.249, 0.251]))).toMatch(/barely depends on the image: the class probability moves by only 0\.0030/);
+    expect(dependenceWarning(curves([0.1, 0.9], [0.9, 0.05]))).toBeUndefined();
+  });
+});
+
+describe('the comparison chart', () => {
+  test('one solid and one dashed curve per method, distinct colours, a legend row each', () => {
+    const svg = compareChartSvg([
+      { label: 'RISE <1>', insertion: [0, 1], deletion: [1, 0] },
+      { label: 'Grad-CAM', insertion: [0, 0.5], deletion: [0.5, 0] },
+    ]);
+    expect(svg.match(/<polyline/g)).toHaveLength(4);
+    expect(svg.match(/stroke-dasharray/g)).toHaveLength(2);
+    expect(svg).toContain('RISE &lt;1&gt;');
+    expect(new Set(Array.from({ length: 17 }, (_, k) => methodColour(k, 17))).size).toBe(17);
+  });
+});
