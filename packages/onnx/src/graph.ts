@@ -158,6 +158,8 @@ export class OnnxGraph {
 
   /** A tensor derived from constants (an NHWC copy, a divisor map), made once and kept. */
   cached(key: unknown, make: () => tf.Tensor): tf.Tensor {
+    // A host value computed at run time is not the graph's to keep (it would pile up run after run).
+    if (typeof key === 'object' && key !== null && 'data' in key && !this.isConstant(key as HostTensor)) return make();
     let t = this.derived.get(key);
     if (!t || t.isDisposed) {
       t = tf.keep(tf.tidy(make));
@@ -168,12 +170,22 @@ export class OnnxGraph {
 
   /** A constant as a kept tfjs tensor, made once. */
   constant(h: HostTensor): tf.Tensor {
+    if (!this.isConstant(h)) return hostToTensor(h);
     let t = this.constTensors.get(h);
     if (!t || t.isDisposed) {
       t = tf.keep(hostToTensor(h));
       this.constTensors.set(h, t);
     }
     return t;
+  }
+
+  private constantSet?: Set<HostTensor>;
+
+  /** True for the graph's own constants (initializers and folded values), which it keeps on the backend. */
+  private isConstant(h: HostTensor): boolean {
+    if (this.constantSet) return this.constantSet.has(h);
+    for (const c of this.constants.values()) if (c === h) return true;
+    return false;
   }
 
   /** Evaluates, at load, every foldable node whose inputs are all constants, and drops it. */
@@ -233,6 +245,7 @@ export class OnnxGraph {
   }
 
   computeLastUse(): void {
+    this.constantSet = new Set(this.constants.values());
     this.lastUse = lastUses(this.nodes);
     this.fast = undefined;
     this.pruned.clear();
