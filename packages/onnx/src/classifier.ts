@@ -10,7 +10,9 @@ import { TO_NCHW, TO_NHWC } from './ops/context.js';
 import { createOrtRunner, type OrtRunner } from './ort.js';
 import { decodeModel } from './proto.js';
 import { moduleOutputs, modulePaths } from './scopes.js';
+import { classTokenOnlyValues } from './class-token.js';
 import { foldShapeChains } from './fold.js';
+import { featureMapShape, fromFeatureMap, isFeatureMap, layerView, toFeatureMap, tokenGrid, type LayerView } from './layer-view.js';
 
 export type OnnxEngine = 'auto' | 'tfjs' | 'onnxruntime';
 
@@ -50,6 +52,8 @@ interface ValueRecord {
   /** Position of the producing node (−1: the input). */
   order: number;
   op: string;
+  /** How the value reads as a feature map (NCHW, channels-last, tokens). */
+  view: LayerView;
 }
 
 const FOLD_MAX_PIXELS = 1024 * 1024;
@@ -77,6 +81,7 @@ export class OnnxClassifier implements Classifier {
   private ort?: OrtRunner;
   private records?: Map<string, ValueRecord>;
   private modules?: Map<string, string[]>;
+  private classTokenOnly?: (name: string) => boolean;
   private disposed = false;
 
   private constructor(graph: OnnxGraph, input: InputSpec, options: OnnxModelOptions, name: string) {
@@ -249,7 +254,7 @@ export class OnnxClassifier implements Classifier {
       if (tensors.length !== 1) continue;
       const r = records.get(tensors[0]);
       if (!r || r.host) continue;
-      list.push({ name: path, shape: r.shape.slice(1), kind: r.op, camTarget: r.shape.length === 4, output: tensors[0], order: r.order });
+      list.push({ ...this.layerInfo(path, tensors[0], r), order: r.order });
     }
     // Tensors made outside any module (functional calls such as DenseNet's final F.relu, or
     // every tensor of an export without scopes) are listed by their raw names.
@@ -258,10 +263,23 @@ export class OnnxClassifier implements Classifier {
       if (r.host || r.order < 0) continue;
       const producer = this.graph.producers.get(name);
       if (scoped && producer && modulePaths(producer.name).length > 0) continue;
-      list.push({ name, shape: r.shape.slice(1), kind: r.op, camTarget: r.shape.length === 4, output: name, order: r.order });
+      list.push({ ...this.layerInfo(name, name, r), order: r.order });
     }
     list.sort((a, b) => a.order - b.order || a.name.split('.').length - b.name.split('.').length);
     return list.map(({ order: _order, ...info }) => info);
+  }
+
+  /** What `layers()` lists for a value; token maps carry their grid. */
+  private layerInfo(name: string, output: string, r: ValueRecord): LayerInfo {
+    const grid = tokenGrid(r.view, r.shape);
+    const camTarget = isFeatureMap(r.view) && !(r.view.kind === 'tokens' && r.view.classToken && this.onlyClassTokenRead(output));
+    return { name, shape: r.shape.slice(1), kind: r.op, camTarget, output, ...(grid ? { tokenGrid: grid } : {}) };
+  }
+
+  /** True for token tensors that reach the logits only through their class token (see `classTokenOnlyValues`). */
+  private onlyClassTokenRead(name: string): boolean {
+    this.classTokenOnly ??= classTokenOnlyValues(this.graph);
+    return this.classTokenOnly(name);
   }
 
   async activationsAndGradient(image: tf.Tensor4D, layer: LayerHandle, classIndex: number): Promise<LayerGradient> {
@@ -315,8 +333,7 @@ export class OnnxClassifier implements Classifier {
     activations = firstRow(activations);
     gradient = firstRow(gradient);
     const toNhwc = (t: tf.Tensor): tf.Tensor4D => {
-      if (record.nhwc) return t as tf.Tensor4D;
-      const out = tf.tidy(() => (t.rank === 4 ? tf.transpose(t, TO_NHWC) : tf.reshape(t, [1, 1, 1, -1])) as tf.Tensor4D);
+      const out = toFeatureMap(record.view, t, record.nhwc);
       t.dispose();
       return out;
     };
@@ -353,32 +370,49 @@ export class OnnxClassifier implements Classifier {
   async forwardFrom(image: tf.Tensor4D, layer: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D> {
     this.checkBatch(image, 'forwardFrom');
     const record = this.record(layer);
+    // Tokens the map leaves out (the class token) keep the image's own values.
+    const own = record.view.kind === 'tokens' && record.view.classToken ? this.valueAt(image, layer.output) : undefined;
     const run = (x: tf.Tensor4D, given: tf.Tensor) => {
-      const replacement: Value = { kind: 'tensor', t: record.nhwc ? given : tf.transpose(given, TO_NCHW), nhwc: record.nhwc };
+      const replacement: Value = { kind: 'tensor', t: fromFeatureMap(record.view, given as tf.Tensor4D, record.nhwc, own), nhwc: record.nhwc };
       // Only the nodes after the layer (and those that bypass it) run.
       const out = this.graph.run(this.inputValue(x), { fetch: [this.outputName], given: new Map([[layer.output, replacement]]) }).get(this.outputName)!;
       if (out.kind !== 'tensor') throw new XaiError('the model output is a constant');
       return this.toLogits(out.nhwc ? tf.transpose(out.t, TO_NCHW) : out.t, given.shape[0]);
     };
-    if (this.fixedBatch) {
-      // Batches of exactly the fixed size, each with the image repeated as often.
-      const unit = this.fixedBatch;
-      if (image.shape[0] !== 1) throw new XaiError(`forwardFrom takes one image [1, H, W, C], got a batch of ${image.shape[0]}`);
-      return tf.tidy(() => {
-        const tiled = unit > 1 ? (tf.tile(image, [unit, 1, 1, 1]) as tf.Tensor4D) : image;
-        return inFixedBatches(activations, unit, (chunk) => run(tiled, chunk));
-      });
-    }
-    const batch = activations.shape[0];
-    return tf.tidy(() => {
-      try {
-        // Nodes that bypass the layer run at batch 1; what follows broadcasts over the batch.
-        const logits = run(image, activations);
-        if (logits.shape[0] === batch) return logits;
-      } catch {
-        // a node after the layer that cannot broadcast a batch of 1 (a concatenation, a fixed reshape)
+    try {
+      if (this.fixedBatch) {
+        // Batches of exactly the fixed size, each with the image repeated as often.
+        const unit = this.fixedBatch;
+        if (image.shape[0] !== 1) throw new XaiError(`forwardFrom takes one image [1, H, W, C], got a batch of ${image.shape[0]}`);
+        return tf.tidy(() => {
+          const tiled = unit > 1 ? (tf.tile(image, [unit, 1, 1, 1]) as tf.Tensor4D) : image;
+          return inFixedBatches(activations, unit, (chunk) => run(tiled, chunk));
+        });
       }
-      return run(tf.tile(image, [batch, 1, 1, 1]), activations);
+      const batch = activations.shape[0];
+      return tf.tidy(() => {
+        try {
+          // Nodes that bypass the layer run at batch 1; what follows broadcasts over the batch.
+          const logits = run(image, activations);
+          if (logits.shape[0] === batch) return logits;
+        } catch {
+          // a node after the layer that cannot broadcast a batch of 1 (a concatenation, a fixed reshape)
+        }
+        return run(tf.tile(image, [batch, 1, 1, 1]), activations);
+      });
+    } finally {
+      own?.dispose();
+    }
+  }
+
+  /** The value (as the graph holds it) of `name` for one image, row 0 of the batch unit. */
+  private valueAt(image: tf.Tensor4D, name: string): tf.Tensor {
+    return tf.tidy(() => {
+      const unit = this.batchUnit;
+      const x = unit > 1 ? (tf.tile(image, [unit, 1, 1, 1]) as tf.Tensor4D) : image;
+      const v = this.graph.run(this.inputValue(x), { fetch: [name] }).get(name)!;
+      if (v.kind !== 'tensor') throw new XaiError(`"${name}" is a constant`);
+      return unit > 1 ? tf.slice(v.t, v.t.shape.map(() => 0), [1, ...v.t.shape.slice(1)]) : v.t.clone();
     });
   }
 
@@ -394,17 +428,17 @@ export class OnnxClassifier implements Classifier {
     } else if (records.has(layer) && layer !== this.inputName) tensorName = layer;
     const record = tensorName ? records.get(tensorName) : undefined;
     if (!tensorName || !record || record.host) throw unknownLayer(layer, this.layers(), defaultFeatureLayerOrNone(this));
-    const shape = record.shape.slice(1);
-    const nhwc = shape.length === 3 ? [shape[1], shape[2], shape[0]] : shape;
-    const info: LayerInfo = { name: layer, shape, kind: record.op, camTarget: shape.length === 3, output: tensorName };
-    return layerHandle(layer, info, nhwc);
+    const info = this.layerInfo(layer, tensorName, record);
+    return layerHandle(layer, info, featureMapShape(record.view, record.shape));
   }
 
   private record(layer: LayerHandle): ValueRecord {
     const record = this.shapes().get(layer.output);
     if (!record || record.host) throw unknownLayer(layer.name, this.layers());
-    if (record.shape.length !== 4 && record.shape.length !== 2) {
-      throw new XaiError(`layer "${layer.name}" has shape [${record.shape.join(', ')}]; only 4-D feature maps (and 2-D outputs) give activations and gradients`);
+    if (record.view.kind === 'other') {
+      throw new XaiError(
+        `layer "${layer.name}" has shape [${record.shape.join(', ')}]; activations and gradients come from 4-D feature maps, [1, T, D] tokens with T or T − 1 a square (transformers), and 2-D outputs`,
+      );
     }
     return record;
   }
@@ -438,7 +472,8 @@ export class OnnxClassifier implements Classifier {
           onValue: (name, v) => {
             const shape = v.kind === 'host' ? v.h.shape : v.nhwc ? TO_NCHW.map((a) => v.t.shape[a]) : v.t.shape;
             const o = order.get(name) ?? { order: -1, op: 'Input' };
-            records.set(name, { shape: [...shape], nhwc: v.kind === 'tensor' && v.nhwc, host: v.kind === 'host', ...o });
+            const nhwc = v.kind === 'tensor' && v.nhwc;
+            records.set(name, { shape: [...shape], nhwc, host: v.kind === 'host', ...o, view: layerView(shape, nhwc, this.batchUnit, this.input) });
           },
         });
       });

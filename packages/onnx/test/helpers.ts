@@ -52,3 +52,21 @@ export function seeded(seed: number): () => number {
   const random = new Random(seed >>> 0);
   return () => random.uniform();
 }
+
+/** Transformer and ConvNeXt fixtures (scripts/export-token-fixtures.py). */
+export const TOKENS = join(FIXTURES, 'tokens');
+
+export interface TokenEntry {
+  name: string;
+  file: string;
+  opset: number;
+  input_size: [number, number];
+  num_classes: number;
+  bytes: number;
+  ops: string[];
+  gradcam?: { layer: string; class_index: number; grid: number };
+}
+
+export function tokenManifest(): TokenEntry[] {
+  return JSON.parse(readFileSync(join(TOKENS, 'manifest.json'), 'utf8')) as TokenEntry[];
+}

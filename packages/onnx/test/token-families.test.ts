@@ -1,30 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOnnxModel } from '../src/node/index.js';
-import { BACKENDS, FIXTURES, nchwToNhwc, readNpy, relativeError, useBackend } from './helpers.js';
+import { BACKENDS, TOKENS, nchwToNhwc, readNpy, relativeError, tokenManifest, useBackend } from './helpers.js';
 
-export interface TokenEntry {
-  name: string;
-  file: string;
-  opset: number;
-  input_size: [number, number];
-  num_classes: number;
-  bytes: number;
-  ops: string[];
-  gradcam?: { layer: string; class_index: number; grid: number };
-}
-export const TOKENS = join(FIXTURES, 'tokens');
-export const tokenManifest = JSON.parse(readFileSync(join(TOKENS, 'manifest.json'), 'utf8')) as TokenEntry[];
-const families = tokenManifest.filter((e) => e.name !== 'celu-cnn');
+const manifest = tokenManifest();
+const families = manifest.filter((e) => e.name !== 'celu-cnn');
 
 const errors: string[] = [];
 afterAll(() => console.log(`max |ours − PyTorch| / max |PyTorch| per family:\n${errors.join('\n')}`));
 
 it('has ViT at opsets 14 and 17, Swin and ConvNeXt, each under 2 MB', () => {
   expect(families.map((e) => e.name).sort()).toEqual(['convnext', 'swin', 'vit-opset14', 'vit-opset17']);
-  for (const e of tokenManifest) expect(e.bytes).toBeLessThan(2 * 1024 * 1024);
+  for (const e of manifest) expect(e.bytes).toBeLessThan(2 * 1024 * 1024);
   // The decomposed LayerNorm at opset 14, the fused operator at 17.
   expect(families.find((e) => e.name === 'vit-opset14')!.ops).toEqual(expect.arrayContaining(['ReduceMean', 'Pow', 'Sqrt']));
   expect(families.find((e) => e.name === 'vit-opset17')!.ops).toContain('LayerNormalization');
