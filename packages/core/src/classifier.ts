@@ -77,6 +77,11 @@ export interface Classifier {
   readonly preprocessing: Preprocessing;
   /** Which engine runs `predict` (e.g. `tfjs:wasm`, `onnxruntime-node`). */
   readonly engine: string;
+  /**
+   * On a model that only predicts although its kind usually gives layers and gradients (an ONNX
+   * model with operators the tfjs graph lacks): why, for messages.
+   */
+  readonly whiteBoxUnavailable?: string;
   /** Logits `[B, numClasses]` for a preprocessed NHWC batch `[B, H, W, C]`. The caller owns the result. */
   predict(batch: tf.Tensor4D): Promise<tf.Tensor2D>;
   /** Present on white-box models: every layer, in forward order. */

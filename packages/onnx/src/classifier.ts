@@ -3,11 +3,13 @@ import {
   XaiError, classifierOutputClasses, defaultFeatureLayerOrNone, inFixedBatches, inputGradientsOf, layerHandle, listForMessage, resolvePreprocessing, unknownLayer,
   type Classifier, type InputGradientOptions, type InputSpec, type LayerGradient, type LayerHandle, type LayerInfo, type Preprocessing,
 } from '@xai/core';
-import { OnnxGraph } from './graph.js';
+import { OnnxBlackBoxClassifier } from './black-box.js';
+import { OnnxGraph, UnsupportedOperatorsError } from './graph.js';
 import type { ExternalDataReader } from './host.js';
 import type { Value } from './ir.js';
 import { TO_NCHW, TO_NHWC } from './ops/context.js';
-import { createOrtRunner, type OrtRunner } from './ort.js';
+import { chooseOutput, checkImageBatch, inputSpec, MAX_INPUT_VALUES } from './interface.js';
+import { createOrtRunner, runOrtRows, type OrtRunner } from './ort.js';
 import { decodeModel } from './proto.js';
 import { moduleOutputs, modulePaths } from './scopes.js';
 import { classTokenOnlyValues } from './class-token.js';
@@ -32,7 +34,18 @@ export interface OnnxModelOptions {
   externalData?: Record<string, Uint8Array>;
   /** Threads for onnxruntime (default: its own choice). */
   threads?: number;
+  /**
+   * The graph output that holds the logits, by name or position (default: the output named
+   * `logits`, as Hugging Face Optimum and torch exports name it, else the first).
+   */
+  output?: string | number;
 }
+
+/**
+ * What `loadOnnxModel` gives: the white-box classifier, or — when the tfjs graph lacks operators
+ * the model uses and onnxruntime runs it — a black-box one (predictions only).
+ */
+export type OnnxModel = OnnxClassifier | OnnxBlackBoxClassifier;
 
 /** Internal: how the loader hands the model over. */
 export interface OnnxSource {
@@ -58,8 +71,6 @@ interface ValueRecord {
 
 const FOLD_MAX_PIXELS = 1024 * 1024;
 
-/** 8192 × 8192 RGB. */
-const MAX_INPUT_VALUES = 8192 * 8192 * 3;
 
 /** A PyTorch (or any ONNX) image classifier: white-box through the tfjs graph, fast through onnxruntime. */
 export class OnnxClassifier implements Classifier {
@@ -88,7 +99,7 @@ export class OnnxClassifier implements Classifier {
     this.graph = graph;
     this.input = input;
     this.inputName = graph.input.name;
-    this.outputName = graph.outputs[0].name;
+    this.outputName = chooseOutput(graph.outputs, options.output, name).name;
     this.preprocessing = resolvePreprocessing(options.preprocessing);
     const batch = graph.input.dims?.[0];
     if (typeof batch === 'number' && batch > 0) {
@@ -101,24 +112,26 @@ export class OnnxClassifier implements Classifier {
       this.fixedBatch = batch;
     }
     // The declared output first (before anything runs); dynamic axes are measured by the shape pass.
-    const declared = graph.outputs[0].dims;
+    const declared = graph.outputs.find((o) => o.name === this.outputName)!.dims;
     if (declared) this.classes = classifierOutputClasses(declared, { model: name, output: this.outputName, batch: this.fixedBatch });
     if (options.classNames) this.classNames = [...options.classNames];
   }
 
   /** Builds the classifier from model bytes (see `loadOnnxModel`). */
-  static async create(source: OnnxSource, options: OnnxModelOptions = {}): Promise<OnnxClassifier> {
+  static async create(source: OnnxSource, options: OnnxModelOptions = {}): Promise<OnnxModel> {
     const model = decodeModel(source.bytes, source.name);
     let graph: OnnxGraph;
     try {
       graph = new OnnxGraph(model, source.readExternal);
     } catch (error) {
+      // Operators the graph lacks: onnxruntime may still run the model, as a black box.
+      if (error instanceof UnsupportedOperatorsError) return OnnxBlackBoxClassifier.create(source, options, error);
       if (error instanceof XaiError) throw new XaiError(`${source.name}: ${error.message}`, { cause: error.cause });
       throw new XaiError(`${source.name} could not be loaded: ${(error as Error).message}`, { cause: error });
     }
     let classifier: OnnxClassifier | undefined;
     try {
-      const input = inputSpec(graph, options.inputSize, source.name);
+      const input = inputSpec(graph.input, options.inputSize, source.name);
       classifier = new OnnxClassifier(graph, input, options, source.name);
       // Folding runs the graph twice; above 1024×1024 shape arithmetic just stays on the host.
       if (graph.nodes.some((n) => n.op === 'Shape') && input.height * input.width <= FOLD_MAX_PIXELS) {
@@ -188,33 +201,8 @@ export class OnnxClassifier implements Classifier {
     });
   }
 
-  /**
-   * onnxruntime on `rows` images of NCHW (or NHWC) `data`: in one run, or with a fixed batch in
-   * runs of that size (the last padded with zeros). Returns the logits, row after row.
-   */
-  private async runOrt(ort: OrtRunner, data: Float32Array, rows: number): Promise<Float32Array> {
-    const k = this.numClasses;
-    const logits = new Float32Array(rows * k);
-    if (rows === 0) return logits;
-    const unit = this.fixedBatch ?? rows;
-    const perImage = data.length / rows;
-    for (let start = 0; start < rows; start += unit) {
-      const n = Math.min(unit, rows - start);
-      let feed = data.subarray(start * perImage, (start + n) * perImage);
-      if (n < unit) {
-        const padded = new Float32Array(unit * perImage);
-        padded.set(feed);
-        feed = padded;
-      }
-      const out = await ort.run(feed, this.modelShape(unit));
-      if (out.data.length !== unit * k) {
-        throw new XaiError(
-          `onnxruntime returned "${this.outputName}" as [${out.dims.join(', ')}] for a batch of ${unit}; the model was loaded as giving [${unit}, ${k}]`,
-        );
-      }
-      logits.set(out.data.subarray(0, n * k), start * k);
-    }
-    return logits;
+  private runOrt(ort: OrtRunner, data: Float32Array, rows: number): Promise<Float32Array> {
+    return runOrtRows(ort, data, rows, { unit: this.fixedBatch, numClasses: this.numClasses, outputName: this.outputName, input: this.input });
   }
 
   /** Runs `run` on `x` at once, or, with a fixed batch, on batches of that size (see `fixedBatch`). */
@@ -503,47 +491,9 @@ export class OnnxClassifier implements Classifier {
     return { kind: 'tensor', t: batch, nhwc: this.input.layout === 'NCHW' };
   }
 
-  private modelShape(batch: number): number[] {
-    const { height, width, channels, layout } = this.input;
-    return layout === 'NCHW' ? [batch, channels, height, width] : [batch, height, width, channels];
-  }
-
   private checkBatch(batch: tf.Tensor, what: string): void {
     if (this.disposed) throw new XaiError('the model has been disposed');
-    const { height, width, channels } = this.input;
-    const s = batch.shape;
-    if (batch.rank !== 4 || s[1] !== height || s[2] !== width || s[3] !== channels) {
-      throw new XaiError(`${what} takes preprocessed NHWC input [B, ${height}, ${width}, ${channels}], got [${s.join(', ')}]`);
-    }
-    if (batch.dtype !== 'float32') throw new XaiError(`${what} takes float32 input, got ${batch.dtype}`);
+    checkImageBatch(this.input, batch, what);
   }
-}
 
-function inputSpec(graph: OnnxGraph, inputSize: OnnxModelOptions['inputSize'], name: string): InputSpec {
-  const dims = graph.input.dims!;
-  const channelsFirst = typeof dims[1] === 'number' && dims[1] <= 4;
-  const channelsLast = typeof dims[3] === 'number' && dims[3] <= 4;
-  const layout = channelsFirst || !channelsLast ? 'NCHW' : 'NHWC';
-  const [c, h, w] = layout === 'NCHW' ? [dims[1], dims[2], dims[3]] : [dims[3], dims[1], dims[2]];
-  if (typeof c !== 'number' || c < 1) throw new XaiError(`${name}: the input "${graph.input.name}" has no fixed channel count (dims [${dims.join(', ')}])`);
-  let size: [number, number] | undefined;
-  if (inputSize !== undefined) {
-    size = typeof inputSize === 'number' ? [inputSize, inputSize] : [inputSize[0], inputSize[1]];
-    if (!size.every((s) => Number.isInteger(s) && s > 0)) throw new XaiError(`inputSize must be positive integers, got ${JSON.stringify(inputSize)}`);
-  }
-  const fixed = (d: unknown, i: 0 | 1, axis: string): number => {
-    if (typeof d === 'number' && d > 0) {
-      if (size && size[i] !== d) throw new XaiError(`inputSize ${size.join('×')} differs from the model's fixed ${axis} ${d}`);
-      return d;
-    }
-    if (size) return size[i];
-    throw new XaiError(
-      `${name}: the input "${graph.input.name}" has a dynamic ${axis} (dims [${dims.map((x) => x ?? '?').join(', ')}]); pass inputSize: [height, width]`,
-    );
-  };
-  const spec: InputSpec = { height: fixed(h, 0, 'height'), width: fixed(w, 1, 'width'), channels: c, layout };
-  if (spec.height * spec.width * spec.channels > MAX_INPUT_VALUES) {
-    throw new XaiError(`${name}: an input of ${spec.height}×${spec.width}×${spec.channels} is larger than supported (${MAX_INPUT_VALUES} values per image)`);
-  }
-  return spec;
 }

@@ -33,6 +33,24 @@ export interface RunOptions {
   given?: ReadonlyMap<string, Value>;
 }
 
+/**
+ * The graph uses operators the tfjs graph does not implement. It carries what was read of the
+ * model's interface, so onnxruntime can still run it as a black box.
+ */
+export class UnsupportedOperatorsError extends XaiError {
+  constructor(
+    /** The missing operator types (`Celu`, `com.microsoft.FusedConv`). */
+    readonly operators: readonly string[],
+    described: readonly string[],
+    readonly input: DeclaredValue,
+    readonly outputs: readonly DeclaredValue[],
+    readonly opset: number,
+  ) {
+    super(`the model uses operators the tfjs graph does not implement: ${described.join(', ')}. Supported: ${SUPPORTED_OPS.join(', ')}`);
+    this.name = 'UnsupportedOperatorsError';
+  }
+}
+
 interface Plan {
   nodes: GraphNode[];
   lastUse: Map<string, number>;
@@ -97,15 +115,12 @@ export class OnnxGraph {
         attrs: new Attributes(n.attribute ?? []),
       };
       if ((domain !== '' && domain !== 'ai.onnx') || !OPS[op]) {
-        if (!unsupported.has(op)) unsupported.set(op, `${domain && domain !== 'ai.onnx' ? `${domain}.` : ''}${op || '(no op type)'} (node "${node.name || `#${index}`}")`);
+        const type = `${domain && domain !== 'ai.onnx' ? `${domain}.` : ''}${op || '(no op type)'}`;
+        if (!unsupported.has(type)) unsupported.set(type, `${type} (node "${node.name || `#${index}`}")`);
       }
       return node;
     });
-    if (unsupported.size > 0) {
-      throw new XaiError(
-        `the model uses operators the tfjs graph does not implement: ${[...unsupported.values()].join(', ')}. Supported: ${SUPPORTED_OPS.join(', ')}`,
-      );
-    }
+    if (unsupported.size > 0) throw new UnsupportedOperatorsError([...unsupported.keys()], [...unsupported.values()], this.input, this.outputs, this.opset);
     this.nodes = this.sorted(this.nodes);
     for (const n of this.nodes) for (const o of n.outputs) if (o) this.producers.set(o, n);
     for (const o of this.outputs) {
