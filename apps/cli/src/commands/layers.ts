@@ -40,5 +40,6 @@ function tokenNote(layer: LayerInfo): string {
   if (!t) return '';
   const grid = `${t.grid[0]}×${t.grid[1]} grid`;
   if (t.from === 'channels-last') return `${grid}, channels last`;
+  if (!layer.camTarget) return `${grid} of tokens, no target: only its class token reaches the output`;
   return `${grid} of tokens${t.classToken ? ', class token dropped' : ''}`;
 }
