@@ -14,7 +14,10 @@ graph does not implement Celu; the black-box fallback is tested on it.
 
 Usage (Debian's python3-torch and python3-torchvision; pyenv's python may shadow /usr/bin/python3):
     /usr/bin/python3 packages/onnx/scripts/export-token-fixtures.py   # → packages/onnx/fixtures/tokens/
+    /usr/bin/python3 packages/onnx/scripts/export-token-fixtures.py --vit-tiny-full /tmp/vit-tiny.onnx
+        # a ViT-Ti/16 at 224×224 (torchvision's VisionTransformer, random weights) for bench/onnx-throughput.mjs
 """
+import argparse
 import json
 import os
 import sys
@@ -123,6 +126,16 @@ def gradcam_tokens(model, module, x, class_index):
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--vit-tiny-full', help='write a ViT-Ti/16 224×224 (random weights, opset 17) here and exit')
+    args = parser.parse_args()
+    if args.vit_tiny_full:
+        torch.manual_seed(0)
+        model = randomise(vision_transformer.VisionTransformer(
+            image_size=224, patch_size=16, num_layers=12, num_heads=3, hidden_dim=192, mlp_dim=768, num_classes=1000), 0)
+        export(model, args.vit_tiny_full, 17, torch.randn(1, 3, 224, 224))
+        print(args.vit_tiny_full)
+        return
     os.makedirs(OUT, exist_ok=True)
     manifest = []
     for seed, (name, make, opset, size) in enumerate(FAMILIES):
