@@ -125,6 +125,7 @@ export function prepareMethods(
         batchSize,
         targets: targetsFor(method),
         layer: method.layers === 'none' ? undefined : layer,
+        offered: registry.list(),
       });
     } catch (error) {
       if (error instanceof XaiError) throw new UsageError(flagWording(error.message, method.id));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { loadOnnxModel, type OnnxEngine } from '@xai/onnx';
+import { OnnxClassifier, loadOnnxModel, type OnnxEngine } from '@xai/onnx';
 import { TEST_BACKENDS, expectNoLeak, fixturePath, goldenCase, nchwToNhwc, readFixtureFloat32, relativeError, useBackend } from '@xai/testing';
 import { absCamFinal, absCamInit } from '../src/index.js';
 
@@ -15,6 +15,7 @@ function goldenImage(): tf.Tensor4D {
 
 async function loadTinyChelsea(engine: OnnxEngine) {
   const model = await loadOnnxModel(new Uint8Array(readFileSync(fixturePath('tiny-chelsea', 'model.onnx'))), { engine });
+  if (!(model instanceof OnnxClassifier)) throw new Error('tiny-chelsea loaded as a black box');
   // The first layers() call runs @xai/onnx's shape pass, which caches one tensor until dispose().
   model.layers();
   return model;

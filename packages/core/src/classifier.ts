@@ -23,6 +23,21 @@ export interface LayerInfo {
   camTarget: boolean;
   /** The value this layer outputs; aliases (a module and its last submodule) share it. */
   output: string;
+  /**
+   * Present when the layer is a feature map that is not NCHW/NHWC convolution output: transformer
+   * tokens `[T, D]` laid out on a grid, or a channels-last `[h, w, D]` map (SPEC.md "Token-based models").
+   */
+  tokenGrid?: TokenGrid;
+}
+
+/** How a token layer becomes a feature map `[h, w, D]`. */
+export interface TokenGrid {
+  /** The map's [h, w]. */
+  grid: [number, number];
+  /** True when the first token (the class token) is dropped: `T = 1 + h·w`. */
+  classToken: boolean;
+  /** `tokens`: `[T, D]` reshaped row-major onto the grid; `channels-last`: already `[h, w, D]`. */
+  from: 'tokens' | 'channels-last';
 }
 
 /**
@@ -62,6 +77,11 @@ export interface Classifier {
   readonly preprocessing: Preprocessing;
   /** Which engine runs `predict` (e.g. `tfjs:wasm`, `onnxruntime-node`). */
   readonly engine: string;
+  /**
+   * On a model that only predicts although its kind usually gives layers and gradients (an ONNX
+   * model with operators the tfjs graph lacks): why, for messages.
+   */
+  readonly whiteBoxUnavailable?: string;
   /** Logits `[B, numClasses]` for a preprocessed NHWC batch `[B, H, W, C]`. The caller owns the result. */
   predict(batch: tf.Tensor4D): Promise<tf.Tensor2D>;
   /** Present on white-box models: every layer, in forward order. */

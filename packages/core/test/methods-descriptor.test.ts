@@ -109,11 +109,23 @@ describe('method descriptors', () => {
       expect(() => prepareMethod(oneLayer, predictOnly(model))).toThrow(
         new XaiError(
           'Tiny-CAM needs a model that gives layer activations and gradients (a tfjs LayersModel or GraphModel, ' +
-            'or an ONNX model the tfjs graph can run); this model (engine onnxruntime-node) can only predict',
+            'or an ONNX model the tfjs graph can run); this model (engine onnxruntime-node) can only predict. ' +
+            'Black-box methods (which need only predictions) work on it.',
         ),
       );
       // A black-box method is fine there.
       expect(prepareMethod(blackBox, predictOnly(model)).layers).toEqual([]);
+    });
+
+    it('a white-box method on a black box names why, and the offered methods that work (by their kind)', () => {
+      const why = { ...predictOnly(model), whiteBoxUnavailable: 'the tfjs graph does not implement the operator Celu' };
+      expect(() => prepareMethod(oneLayer, why, { offered: [oneLayer, blackBox] })).toThrow(
+        new XaiError(
+          'Tiny-CAM needs a model that gives layer activations and gradients (a tfjs LayersModel or GraphModel, ' +
+            'or an ONNX model the tfjs graph can run); the tfjs graph does not implement the operator Celu. ' +
+            `Methods that work on it (black-box): ${blackBox.id}.`,
+        ),
+      );
     });
 
     it('a layer given to a method that takes none, and several to a one-layer method', () => {

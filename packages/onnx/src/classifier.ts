@@ -3,15 +3,19 @@ import {
   XaiError, classifierOutputClasses, defaultFeatureLayerOrNone, inFixedBatches, inputGradientsOf, layerHandle, listForMessage, resolvePreprocessing, unknownLayer,
   type Classifier, type InputGradientOptions, type InputSpec, type LayerGradient, type LayerHandle, type LayerInfo, type Preprocessing, type RandomiseOptions,
 } from '@xai/core';
-import { OnnxGraph } from './graph.js';
+import { OnnxBlackBoxClassifier } from './black-box.js';
+import { OnnxGraph, UnsupportedOperatorsError } from './graph.js';
 import type { ExternalDataReader } from './host.js';
 import type { Value } from './ir.js';
 import { TO_NCHW, TO_NHWC } from './ops/context.js';
-import { createOrtRunner, type OrtRunner } from './ort.js';
+import { chooseOutput, checkImageBatch, inputSpec, MAX_INPUT_VALUES } from './interface.js';
+import { createOrtRunner, runOrtRows, type OrtRunner } from './ort.js';
 import { decodeModel } from './proto.js';
 import { moduleOutputs, modulePaths } from './scopes.js';
+import { classTokenOnlyValues } from './class-token.js';
 import { foldShapeChains } from './fold.js';
 import { randomisedModelBytes, weightedNodes } from './randomise.js';
+import { featureMapShape, fromFeatureMap, isFeatureMap, layerView, toFeatureMap, tokenGrid, type LayerView } from './layer-view.js';
 
 export type OnnxEngine = 'auto' | 'tfjs' | 'onnxruntime';
 
@@ -31,7 +35,18 @@ export interface OnnxModelOptions {
   externalData?: Record<string, Uint8Array>;
   /** Threads for onnxruntime (default: its own choice). */
   threads?: number;
+  /**
+   * The graph output that holds the logits, by name or position (default: the output named
+   * `logits`, as Hugging Face Optimum and torch exports name it, else the first).
+   */
+  output?: string | number;
 }
+
+/**
+ * What `loadOnnxModel` gives: the white-box classifier, or — when the tfjs graph lacks operators
+ * the model uses and onnxruntime runs it — a black-box one (predictions only).
+ */
+export type OnnxModel = OnnxClassifier | OnnxBlackBoxClassifier;
 
 /** Internal: how the loader hands the model over. */
 export interface OnnxSource {
@@ -51,12 +66,12 @@ interface ValueRecord {
   /** Position of the producing node (−1: the input). */
   order: number;
   op: string;
+  /** How the value reads as a feature map (NCHW, channels-last, tokens). */
+  view: LayerView;
 }
 
 const FOLD_MAX_PIXELS = 1024 * 1024;
 
-/** 8192 × 8192 RGB. */
-const MAX_INPUT_VALUES = 8192 * 8192 * 3;
 
 /** A PyTorch (or any ONNX) image classifier: white-box through the tfjs graph, fast through onnxruntime. */
 export class OnnxClassifier implements Classifier {
@@ -78,6 +93,7 @@ export class OnnxClassifier implements Classifier {
   private ort?: OrtRunner;
   private records?: Map<string, ValueRecord>;
   private modules?: Map<string, string[]>;
+  private classTokenOnly?: (name: string) => boolean;
   private disposed = false;
   /** What the model was loaded from and with, for copies (`randomisedCopy`). */
   private source?: { from: OnnxSource; options: OnnxModelOptions };
@@ -86,7 +102,7 @@ export class OnnxClassifier implements Classifier {
     this.graph = graph;
     this.input = input;
     this.inputName = graph.input.name;
-    this.outputName = graph.outputs[0].name;
+    this.outputName = chooseOutput(graph.outputs, options.output, name).name;
     this.preprocessing = resolvePreprocessing(options.preprocessing);
     const batch = graph.input.dims?.[0];
     if (typeof batch === 'number' && batch > 0) {
@@ -99,24 +115,26 @@ export class OnnxClassifier implements Classifier {
       this.fixedBatch = batch;
     }
     // The declared output first (before anything runs); dynamic axes are measured by the shape pass.
-    const declared = graph.outputs[0].dims;
+    const declared = graph.outputs.find((o) => o.name === this.outputName)!.dims;
     if (declared) this.classes = classifierOutputClasses(declared, { model: name, output: this.outputName, batch: this.fixedBatch });
     if (options.classNames) this.classNames = [...options.classNames];
   }
 
   /** Builds the classifier from model bytes (see `loadOnnxModel`). */
-  static async create(source: OnnxSource, options: OnnxModelOptions = {}): Promise<OnnxClassifier> {
+  static async create(source: OnnxSource, options: OnnxModelOptions = {}): Promise<OnnxModel> {
     const model = decodeModel(source.bytes, source.name);
     let graph: OnnxGraph;
     try {
       graph = new OnnxGraph(model, source.readExternal);
     } catch (error) {
+      // Operators the graph lacks: onnxruntime may still run the model, as a black box.
+      if (error instanceof UnsupportedOperatorsError) return OnnxBlackBoxClassifier.create(source, options, error);
       if (error instanceof XaiError) throw new XaiError(`${source.name}: ${error.message}`, { cause: error.cause });
       throw new XaiError(`${source.name} could not be loaded: ${(error as Error).message}`, { cause: error });
     }
     let classifier: OnnxClassifier | undefined;
     try {
-      const input = inputSpec(graph, options.inputSize, source.name);
+      const input = inputSpec(graph.input, options.inputSize, source.name);
       classifier = new OnnxClassifier(graph, input, options, source.name);
       classifier.source = { from: source, options };
       // Folding runs the graph twice; above 1024×1024 shape arithmetic just stays on the host.
@@ -163,7 +181,10 @@ export class OnnxClassifier implements Classifier {
     const { from, options } = this.source!;
     const bytes = randomisedModelBytes(from.bytes, layers, seed, from.readExternal);
     const copyOptions = { ...options, preprocessing: this.preprocessing, classNames: this.classNames };
-    return OnnxClassifier.create({ bytes, name: `${from.name} (layers re-initialised)`, readExternal: from.readExternal }, copyOptions);
+    const copy = await OnnxClassifier.create({ bytes, name: `${from.name} (layers re-initialised)`, readExternal: from.readExternal }, copyOptions);
+    // The copy has this model's operators, so it loads as this one did: white-box.
+    if (!(copy instanceof OnnxClassifier)) throw new XaiError(`${from.name}: the re-initialised copy did not load as a white-box model`);
+    return copy;
   }
 
   /** Logits per image: K of the output [batch, K] (extra axes of size 1 dropped), checked at load. */
@@ -204,33 +225,8 @@ export class OnnxClassifier implements Classifier {
     });
   }
 
-  /**
-   * onnxruntime on `rows` images of NCHW (or NHWC) `data`: in one run, or with a fixed batch in
-   * runs of that size (the last padded with zeros). Returns the logits, row after row.
-   */
-  private async runOrt(ort: OrtRunner, data: Float32Array, rows: number): Promise<Float32Array> {
-    const k = this.numClasses;
-    const logits = new Float32Array(rows * k);
-    if (rows === 0) return logits;
-    const unit = this.fixedBatch ?? rows;
-    const perImage = data.length / rows;
-    for (let start = 0; start < rows; start += unit) {
-      const n = Math.min(unit, rows - start);
-      let feed = data.subarray(start * perImage, (start + n) * perImage);
-      if (n < unit) {
-        const padded = new Float32Array(unit * perImage);
-        padded.set(feed);
-        feed = padded;
-      }
-      const out = await ort.run(feed, this.modelShape(unit));
-      if (out.data.length !== unit * k) {
-        throw new XaiError(
-          `onnxruntime returned "${this.outputName}" as [${out.dims.join(', ')}] for a batch of ${unit}; the model was loaded as giving [${unit}, ${k}]`,
-        );
-      }
-      logits.set(out.data.subarray(0, n * k), start * k);
-    }
-    return logits;
+  private runOrt(ort: OrtRunner, data: Float32Array, rows: number): Promise<Float32Array> {
+    return runOrtRows(ort, data, rows, { unit: this.fixedBatch, numClasses: this.numClasses, outputName: this.outputName, input: this.input });
   }
 
   /** Runs `run` on `x` at once, or, with a fixed batch, on batches of that size (see `fixedBatch`). */
@@ -270,7 +266,7 @@ export class OnnxClassifier implements Classifier {
       if (tensors.length !== 1) continue;
       const r = records.get(tensors[0]);
       if (!r || r.host) continue;
-      list.push({ name: path, shape: r.shape.slice(1), kind: r.op, camTarget: r.shape.length === 4, output: tensors[0], order: r.order });
+      list.push({ ...this.layerInfo(path, tensors[0], r), order: r.order });
     }
     // Tensors made outside any module (functional calls such as DenseNet's final F.relu, or
     // every tensor of an export without scopes) are listed by their raw names.
@@ -279,10 +275,23 @@ export class OnnxClassifier implements Classifier {
       if (r.host || r.order < 0) continue;
       const producer = this.graph.producers.get(name);
       if (scoped && producer && modulePaths(producer.name).length > 0) continue;
-      list.push({ name, shape: r.shape.slice(1), kind: r.op, camTarget: r.shape.length === 4, output: name, order: r.order });
+      list.push({ ...this.layerInfo(name, name, r), order: r.order });
     }
     list.sort((a, b) => a.order - b.order || a.name.split('.').length - b.name.split('.').length);
     return list.map(({ order: _order, ...info }) => info);
+  }
+
+  /** What `layers()` lists for a value; token maps carry their grid. */
+  private layerInfo(name: string, output: string, r: ValueRecord): LayerInfo {
+    const grid = tokenGrid(r.view, r.shape);
+    const camTarget = isFeatureMap(r.view) && !(r.view.kind === 'tokens' && r.view.classToken && this.onlyClassTokenRead(output));
+    return { name, shape: r.shape.slice(1), kind: r.op, camTarget, output, ...(grid ? { tokenGrid: grid } : {}) };
+  }
+
+  /** True for token tensors that reach the logits only through their class token (see `classTokenOnlyValues`). */
+  private onlyClassTokenRead(name: string): boolean {
+    this.classTokenOnly ??= classTokenOnlyValues(this.graph);
+    return this.classTokenOnly(name);
   }
 
   async activationsAndGradient(image: tf.Tensor4D, layer: LayerHandle, classIndex: number): Promise<LayerGradient> {
@@ -337,8 +346,7 @@ export class OnnxClassifier implements Classifier {
     activations = firstRow(activations);
     gradient = firstRow(gradient);
     const toNhwc = (t: tf.Tensor): tf.Tensor4D => {
-      if (record.nhwc) return t as tf.Tensor4D;
-      const out = tf.tidy(() => (t.rank === 4 ? tf.transpose(t, TO_NHWC) : tf.reshape(t, [1, 1, 1, -1])) as tf.Tensor4D);
+      const out = toFeatureMap(record.view, t, record.nhwc);
       t.dispose();
       return out;
     };
@@ -375,32 +383,49 @@ export class OnnxClassifier implements Classifier {
   async forwardFrom(image: tf.Tensor4D, layer: LayerHandle, activations: tf.Tensor4D): Promise<tf.Tensor2D> {
     this.checkBatch(image, 'forwardFrom');
     const record = this.record(layer);
+    // Tokens the map leaves out (the class token) keep the image's own values.
+    const own = record.view.kind === 'tokens' && record.view.classToken ? this.valueAt(image, layer.output) : undefined;
     const run = (x: tf.Tensor4D, given: tf.Tensor) => {
-      const replacement: Value = { kind: 'tensor', t: record.nhwc ? given : tf.transpose(given, TO_NCHW), nhwc: record.nhwc };
+      const replacement: Value = { kind: 'tensor', t: fromFeatureMap(record.view, given as tf.Tensor4D, record.nhwc, own), nhwc: record.nhwc };
       // Only the nodes after the layer (and those that bypass it) run.
       const out = this.graph.run(this.inputValue(x), { fetch: [this.outputName], given: new Map([[layer.output, replacement]]) }).get(this.outputName)!;
       if (out.kind !== 'tensor') throw new XaiError('the model output is a constant');
       return this.toLogits(out.nhwc ? tf.transpose(out.t, TO_NCHW) : out.t, given.shape[0]);
     };
-    if (this.fixedBatch) {
-      // Batches of exactly the fixed size, each with the image repeated as often.
-      const unit = this.fixedBatch;
-      if (image.shape[0] !== 1) throw new XaiError(`forwardFrom takes one image [1, H, W, C], got a batch of ${image.shape[0]}`);
-      return tf.tidy(() => {
-        const tiled = unit > 1 ? (tf.tile(image, [unit, 1, 1, 1]) as tf.Tensor4D) : image;
-        return inFixedBatches(activations, unit, (chunk) => run(tiled, chunk));
-      });
-    }
-    const batch = activations.shape[0];
-    return tf.tidy(() => {
-      try {
-        // Nodes that bypass the layer run at batch 1; what follows broadcasts over the batch.
-        const logits = run(image, activations);
-        if (logits.shape[0] === batch) return logits;
-      } catch {
-        // a node after the layer that cannot broadcast a batch of 1 (a concatenation, a fixed reshape)
+    try {
+      if (this.fixedBatch) {
+        // Batches of exactly the fixed size, each with the image repeated as often.
+        const unit = this.fixedBatch;
+        if (image.shape[0] !== 1) throw new XaiError(`forwardFrom takes one image [1, H, W, C], got a batch of ${image.shape[0]}`);
+        return tf.tidy(() => {
+          const tiled = unit > 1 ? (tf.tile(image, [unit, 1, 1, 1]) as tf.Tensor4D) : image;
+          return inFixedBatches(activations, unit, (chunk) => run(tiled, chunk));
+        });
       }
-      return run(tf.tile(image, [batch, 1, 1, 1]), activations);
+      const batch = activations.shape[0];
+      return tf.tidy(() => {
+        try {
+          // Nodes that bypass the layer run at batch 1; what follows broadcasts over the batch.
+          const logits = run(image, activations);
+          if (logits.shape[0] === batch) return logits;
+        } catch {
+          // a node after the layer that cannot broadcast a batch of 1 (a concatenation, a fixed reshape)
+        }
+        return run(tf.tile(image, [batch, 1, 1, 1]), activations);
+      });
+    } finally {
+      own?.dispose();
+    }
+  }
+
+  /** The value (as the graph holds it) of `name` for one image, row 0 of the batch unit. */
+  private valueAt(image: tf.Tensor4D, name: string): tf.Tensor {
+    return tf.tidy(() => {
+      const unit = this.batchUnit;
+      const x = unit > 1 ? (tf.tile(image, [unit, 1, 1, 1]) as tf.Tensor4D) : image;
+      const v = this.graph.run(this.inputValue(x), { fetch: [name] }).get(name)!;
+      if (v.kind !== 'tensor') throw new XaiError(`"${name}" is a constant`);
+      return unit > 1 ? tf.slice(v.t, v.t.shape.map(() => 0), [1, ...v.t.shape.slice(1)]) : v.t.clone();
     });
   }
 
@@ -416,17 +441,17 @@ export class OnnxClassifier implements Classifier {
     } else if (records.has(layer) && layer !== this.inputName) tensorName = layer;
     const record = tensorName ? records.get(tensorName) : undefined;
     if (!tensorName || !record || record.host) throw unknownLayer(layer, this.layers(), defaultFeatureLayerOrNone(this));
-    const shape = record.shape.slice(1);
-    const nhwc = shape.length === 3 ? [shape[1], shape[2], shape[0]] : shape;
-    const info: LayerInfo = { name: layer, shape, kind: record.op, camTarget: shape.length === 3, output: tensorName };
-    return layerHandle(layer, info, nhwc);
+    const info = this.layerInfo(layer, tensorName, record);
+    return layerHandle(layer, info, featureMapShape(record.view, record.shape));
   }
 
   private record(layer: LayerHandle): ValueRecord {
     const record = this.shapes().get(layer.output);
     if (!record || record.host) throw unknownLayer(layer.name, this.layers());
-    if (record.shape.length !== 4 && record.shape.length !== 2) {
-      throw new XaiError(`layer "${layer.name}" has shape [${record.shape.join(', ')}]; only 4-D feature maps (and 2-D outputs) give activations and gradients`);
+    if (record.view.kind === 'other') {
+      throw new XaiError(
+        `layer "${layer.name}" has shape [${record.shape.join(', ')}]; activations and gradients come from 4-D feature maps, [1, T, D] tokens with T or T − 1 a square (transformers), and 2-D outputs`,
+      );
     }
     return record;
   }
@@ -460,7 +485,8 @@ export class OnnxClassifier implements Classifier {
           onValue: (name, v) => {
             const shape = v.kind === 'host' ? v.h.shape : v.nhwc ? TO_NCHW.map((a) => v.t.shape[a]) : v.t.shape;
             const o = order.get(name) ?? { order: -1, op: 'Input' };
-            records.set(name, { shape: [...shape], nhwc: v.kind === 'tensor' && v.nhwc, host: v.kind === 'host', ...o });
+            const nhwc = v.kind === 'tensor' && v.nhwc;
+            records.set(name, { shape: [...shape], nhwc, host: v.kind === 'host', ...o, view: layerView(shape, nhwc, this.batchUnit, this.input) });
           },
         });
       });
@@ -490,47 +516,9 @@ export class OnnxClassifier implements Classifier {
     return { kind: 'tensor', t: batch, nhwc: this.input.layout === 'NCHW' };
   }
 
-  private modelShape(batch: number): number[] {
-    const { height, width, channels, layout } = this.input;
-    return layout === 'NCHW' ? [batch, channels, height, width] : [batch, height, width, channels];
-  }
-
   private checkBatch(batch: tf.Tensor, what: string): void {
     if (this.disposed) throw new XaiError('the model has been disposed');
-    const { height, width, channels } = this.input;
-    const s = batch.shape;
-    if (batch.rank !== 4 || s[1] !== height || s[2] !== width || s[3] !== channels) {
-      throw new XaiError(`${what} takes preprocessed NHWC input [B, ${height}, ${width}, ${channels}], got [${s.join(', ')}]`);
-    }
-    if (batch.dtype !== 'float32') throw new XaiError(`${what} takes float32 input, got ${batch.dtype}`);
+    checkImageBatch(this.input, batch, what);
   }
-}
 
-function inputSpec(graph: OnnxGraph, inputSize: OnnxModelOptions['inputSize'], name: string): InputSpec {
-  const dims = graph.input.dims!;
-  const channelsFirst = typeof dims[1] === 'number' && dims[1] <= 4;
-  const channelsLast = typeof dims[3] === 'number' && dims[3] <= 4;
-  const layout = channelsFirst || !channelsLast ? 'NCHW' : 'NHWC';
-  const [c, h, w] = layout === 'NCHW' ? [dims[1], dims[2], dims[3]] : [dims[3], dims[1], dims[2]];
-  if (typeof c !== 'number' || c < 1) throw new XaiError(`${name}: the input "${graph.input.name}" has no fixed channel count (dims [${dims.join(', ')}])`);
-  let size: [number, number] | undefined;
-  if (inputSize !== undefined) {
-    size = typeof inputSize === 'number' ? [inputSize, inputSize] : [inputSize[0], inputSize[1]];
-    if (!size.every((s) => Number.isInteger(s) && s > 0)) throw new XaiError(`inputSize must be positive integers, got ${JSON.stringify(inputSize)}`);
-  }
-  const fixed = (d: unknown, i: 0 | 1, axis: string): number => {
-    if (typeof d === 'number' && d > 0) {
-      if (size && size[i] !== d) throw new XaiError(`inputSize ${size.join('×')} differs from the model's fixed ${axis} ${d}`);
-      return d;
-    }
-    if (size) return size[i];
-    throw new XaiError(
-      `${name}: the input "${graph.input.name}" has a dynamic ${axis} (dims [${dims.map((x) => x ?? '?').join(', ')}]); pass inputSize: [height, width]`,
-    );
-  };
-  const spec: InputSpec = { height: fixed(h, 0, 'height'), width: fixed(w, 1, 'width'), channels: c, layout };
-  if (spec.height * spec.width * spec.channels > MAX_INPUT_VALUES) {
-    throw new XaiError(`${name}: an input of ${spec.height}×${spec.width}×${spec.channels} is larger than supported (${MAX_INPUT_VALUES} values per image)`);
-  }
-  return spec;
 }

@@ -35,6 +35,24 @@ export interface RunOptions {
   differentiable?: boolean;
 }
 
+/**
+ * The graph uses operators the tfjs graph does not implement. It carries what was read of the
+ * model's interface, so onnxruntime can still run it as a black box.
+ */
+export class UnsupportedOperatorsError extends XaiError {
+  constructor(
+    /** The missing operator types (`Celu`, `com.microsoft.FusedConv`). */
+    readonly operators: readonly string[],
+    described: readonly string[],
+    readonly input: DeclaredValue,
+    readonly outputs: readonly DeclaredValue[],
+    readonly opset: number,
+  ) {
+    super(`the model uses operators the tfjs graph does not implement: ${described.join(', ')}. Supported: ${SUPPORTED_OPS.join(', ')}`);
+    this.name = 'UnsupportedOperatorsError';
+  }
+}
+
 interface Plan {
   nodes: GraphNode[];
   lastUse: Map<string, number>;
@@ -99,15 +117,12 @@ export class OnnxGraph {
         attrs: new Attributes(n.attribute ?? []),
       };
       if ((domain !== '' && domain !== 'ai.onnx') || !OPS[op]) {
-        if (!unsupported.has(op)) unsupported.set(op, `${domain && domain !== 'ai.onnx' ? `${domain}.` : ''}${op || '(no op type)'} (node "${node.name || `#${index}`}")`);
+        const type = `${domain && domain !== 'ai.onnx' ? `${domain}.` : ''}${op || '(no op type)'}`;
+        if (!unsupported.has(type)) unsupported.set(type, `${type} (node "${node.name || `#${index}`}")`);
       }
       return node;
     });
-    if (unsupported.size > 0) {
-      throw new XaiError(
-        `the model uses operators the tfjs graph does not implement: ${[...unsupported.values()].join(', ')}. Supported: ${SUPPORTED_OPS.join(', ')}`,
-      );
-    }
+    if (unsupported.size > 0) throw new UnsupportedOperatorsError([...unsupported.keys()], [...unsupported.values()], this.input, this.outputs, this.opset);
     this.nodes = this.sorted(this.nodes);
     for (const n of this.nodes) for (const o of n.outputs) if (o) this.producers.set(o, n);
     for (const o of this.outputs) {
@@ -160,6 +175,8 @@ export class OnnxGraph {
 
   /** A tensor derived from constants (an NHWC copy, a divisor map), made once and kept. */
   cached(key: unknown, make: () => tf.Tensor): tf.Tensor {
+    // A host value computed at run time is not the graph's to keep (it would pile up run after run).
+    if (typeof key === 'object' && key !== null && 'data' in key && !this.isConstant(key as HostTensor)) return make();
     let t = this.derived.get(key);
     if (!t || t.isDisposed) {
       t = tf.keep(tf.tidy(make));
@@ -170,12 +187,22 @@ export class OnnxGraph {
 
   /** A constant as a kept tfjs tensor, made once. */
   constant(h: HostTensor): tf.Tensor {
+    if (!this.isConstant(h)) return hostToTensor(h);
     let t = this.constTensors.get(h);
     if (!t || t.isDisposed) {
       t = tf.keep(hostToTensor(h));
       this.constTensors.set(h, t);
     }
     return t;
+  }
+
+  private constantSet?: Set<HostTensor>;
+
+  /** True for the graph's own constants (initializers and folded values), which it keeps on the backend. */
+  private isConstant(h: HostTensor): boolean {
+    if (this.constantSet) return this.constantSet.has(h);
+    for (const c of this.constants.values()) if (c === h) return true;
+    return false;
   }
 
   /** Evaluates, at load, every foldable node whose inputs are all constants, and drops it. */
@@ -235,6 +262,7 @@ export class OnnxGraph {
   }
 
   computeLastUse(): void {
+    this.constantSet = new Set(this.constants.values());
     this.lastUse = lastUses(this.nodes);
     this.fast = undefined;
     this.pruned.clear();

@@ -1,4 +1,5 @@
-export { OnnxClassifier, type OnnxEngine, type OnnxModelOptions } from './classifier.js';
+export { OnnxClassifier, type OnnxEngine, type OnnxModel, type OnnxModelOptions } from './classifier.js';
+export { OnnxBlackBoxClassifier } from './black-box.js';
 export { loadOnnxModel, type OnnxModelSource } from './load.js';
 export { SUPPORTED_OPS } from './ops/registry.js';
 export { modulePaths } from './scopes.js';

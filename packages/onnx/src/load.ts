@@ -1,5 +1,5 @@
 import { XaiError } from '@xai/core';
-import { OnnxClassifier, type OnnxModelOptions } from './classifier.js';
+import { OnnxClassifier, type OnnxModel, type OnnxModelOptions } from './classifier.js';
 import type { ExternalDataReader } from './host.js';
 
 export type OnnxModelSource = string | Uint8Array | ArrayBuffer;
@@ -36,7 +36,9 @@ export function externalFromMap(map: Record<string, Uint8Array> | undefined): Ex
  * Loads an ONNX image classifier (e.g. from `torch.onnx.export`). In browsers a string is a URL;
  * in Node (the package's `node` entry, picked automatically) it is a file path.
  */
-export async function loadOnnxModel(source: OnnxModelSource, options: OnnxModelOptions = {}): Promise<OnnxClassifier> {
+export async function loadOnnxModel(source: OnnxModelSource, options: OnnxModelOptions & { engine: 'tfjs' }): Promise<OnnxClassifier>;
+export async function loadOnnxModel(source: OnnxModelSource, options?: OnnxModelOptions): Promise<OnnxModel>;
+export async function loadOnnxModel(source: OnnxModelSource, options: OnnxModelOptions = {}): Promise<OnnxModel> {
   const bytes = await sourceBytes(source);
   return OnnxClassifier.create(
     { bytes, name: typeof source === 'string' ? `"${source}"` : 'ONNX model', readExternal: externalFromMap(options.externalData) },

@@ -1,4 +1,5 @@
-import { XaiError, isNode } from '@xai/core';
+import { XaiError, isNode, type InputSpec } from '@xai/core';
+import { modelShape } from './interface.js';
 
 /** The part of onnxruntime's API the classifier uses (same in onnxruntime-node and -web). */
 interface OrtTensor {
@@ -81,4 +82,38 @@ export async function createOrtRunner(
     },
   };
   return { runner, name: found.name };
+}
+
+/**
+ * onnxruntime on `rows` images of NCHW (or NHWC) `data`: in one run, or with a fixed batch
+ * (`unit`) in runs of that size, the last padded with zeros. Returns the logits, row after row.
+ */
+export async function runOrtRows(
+  ort: OrtRunner,
+  data: Float32Array,
+  rows: number,
+  model: { unit?: number; numClasses: number; outputName: string; input: InputSpec },
+): Promise<Float32Array> {
+  const k = model.numClasses;
+  const logits = new Float32Array(rows * k);
+  if (rows === 0) return logits;
+  const unit = model.unit ?? rows;
+  const perImage = data.length / rows;
+  for (let start = 0; start < rows; start += unit) {
+    const n = Math.min(unit, rows - start);
+    let feed = data.subarray(start * perImage, (start + n) * perImage);
+    if (n < unit) {
+      const padded = new Float32Array(unit * perImage);
+      padded.set(feed);
+      feed = padded;
+    }
+    const out = await ort.run(feed, modelShape(model.input, unit));
+    if (out.data.length !== unit * k) {
+      throw new XaiError(
+        `onnxruntime returned "${model.outputName}" as [${out.dims.join(', ')}] for a batch of ${unit}; the model was loaded as giving [${unit}, ${k}]`,
+      );
+    }
+    logits.set(out.data.subarray(0, n * k), start * k);
+  }
+  return logits;
 }

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { npyToFloat32, parseNpy, Random, selectBackend } from '@xai/core';
+import { OnnxClassifier, type OnnxModel } from '../src/classifier.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The shared golden fixtures (read by path: @xai/testing depends on this package). */
@@ -51,4 +52,29 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
 export function seeded(seed: number): () => number {
   const random = new Random(seed >>> 0);
   return () => random.uniform();
+}
+
+/** Transformer and ConvNeXt fixtures (scripts/export-token-fixtures.py). */
+export const TOKENS = join(FIXTURES, 'tokens');
+
+export interface TokenEntry {
+  name: string;
+  file: string;
+  opset: number;
+  input_size: [number, number];
+  num_classes: number;
+  bytes: number;
+  ops: string[];
+  gradcam?: { layer: string; class_index: number; grid: number };
+}
+
+export function tokenManifest(): TokenEntry[] {
+  return JSON.parse(readFileSync(join(TOKENS, 'manifest.json'), 'utf8')) as TokenEntry[];
+}
+
+/** The model as the white-box classifier (fails the test when it loaded as a black box). */
+export async function whiteBox(model: OnnxModel | Promise<OnnxModel>): Promise<OnnxClassifier> {
+  const m = await model;
+  if (!(m instanceof OnnxClassifier)) throw new Error(`expected a white-box model, got a black box: ${m.whiteBoxUnavailable}`);
+  return m;
 }

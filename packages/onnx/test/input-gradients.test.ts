@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { XaiError } from '@xai/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOnnxModel, type OnnxClassifier } from '../src/node/index.js';
-import { BACKENDS, FIXTURES, GOLDEN, nchwToNhwc, readNpy, relativeError, toNchw, useBackend } from './helpers.js';
+import { BACKENDS, FIXTURES, GOLDEN, nchwToNhwc, readNpy, relativeError, toNchw, useBackend, whiteBox } from './helpers.js';
 
 const TOL = 1e-4;
 const CLASS = 1; // baselines.json class_index
@@ -142,7 +142,7 @@ describe.each([1, 2])('ONNX input gradients with a fixed batch of %s', (size) =>
   beforeAll(async () => {
     await useBackend('wasm');
     // onnxruntime runs predict; gradients come from the tfjs graph all the same.
-    models.fixed = await loadOnnxModel(contract(`fixed-batch-${size}`), { engine: 'onnxruntime' });
+    models.fixed = await whiteBox(loadOnnxModel(contract(`fixed-batch-${size}`), { engine: 'onnxruntime' }));
     models.dynamic = await loadOnnxModel(contract('dynamic-batch'), { engine: 'tfjs' });
   });
   afterAll(() => Object.values(models).forEach((m) => m.dispose()));

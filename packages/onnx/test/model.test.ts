@@ -5,7 +5,7 @@ import { UnknownLayerError, XaiError, defaultFeatureLayer, isWhiteBox } from '@x
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOnnxModel as loadBrowser } from '../src/index.js';
 import { loadOnnxModel, modulePaths, type OnnxClassifier } from '../src/node/index.js';
-import { FIXTURES, GOLDEN, nchwToNhwc, readNpy, relativeError, useBackend } from './helpers.js';
+import { FIXTURES, GOLDEN, nchwToNhwc, readNpy, relativeError, useBackend, whiteBox } from './helpers.js';
 
 const MODEL = join(GOLDEN, 'model.onnx');
 
@@ -124,7 +124,7 @@ describe('onnxruntime path', () => {
   beforeAll(() => useBackend('wasm'));
 
   it('logits match the golden ones, gradients still come from tfjs', async () => {
-    const model = await loadOnnxModel(MODEL);
+    const model = await whiteBox(loadOnnxModel(MODEL));
     expect(model.engine).toBe('onnxruntime-node');
     const x = nchwToNhwc(readNpy(join(GOLDEN, 'input.npy')));
     const before = tf.memory().numTensors;

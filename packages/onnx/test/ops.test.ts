@@ -4,7 +4,7 @@ import { loadOnnxModel } from '../src/index.js';
 import { onnx } from '../src/proto.js';
 import { BACKENDS, relativeError, seeded, useBackend } from './helpers.js';
 
-type Attr = number | number[] | string | { floats: number[] } | { float: number };
+type Attr = number | number[] | string | { floats: number[] } | { float: number } | { tensor: number[] };
 interface NodeSpec {
   op: string;
   inputs: string[];
@@ -24,6 +24,7 @@ function attribute(name: string, value: Attr) {
   if (Array.isArray(value)) return { name, type: A.INTS, ints: value };
   if (typeof value === 'number') return { name, type: A.INT, i: value };
   if ('floats' in value) return { name, type: A.FLOATS, floats: value.floats };
+  if ('tensor' in value) return { name, type: A.TENSOR, t: { dims: [value.tensor.length], dataType: 1, floatData: value.tensor } };
   return { name, type: A.FLOAT, f: value.float };
 }
 
@@ -140,6 +141,67 @@ const CASES: [string, number, NodeSpec[], Init[]?, number[]?][] = [
     { op: 'Identity', inputs: ['c'], outputs: ['i'] },
     { op: 'Dropout', inputs: ['i'] },
   ]],
+  // Transformer and ConvNeXt operators (issue 16).
+  ['LayerNormalization over the last axis, scale and bias', 17, [{ op: 'LayerNormalization', inputs: ['x', 'g', 'b'], attrs: { epsilon: { float: 1e-3 } } }], [W('g', [8]), W('b', [8])]],
+  ['LayerNormalization over H and W, no bias', 17, [{ op: 'LayerNormalization', inputs: ['x', 'g'], attrs: { axis: 2 } }], [W('g', [8, 8])]],
+  ['decomposed LayerNorm (ReduceMean, Sub, Pow, Sqrt, Div)', 14, [
+    { op: 'ReduceMean', inputs: ['x'], outputs: ['m'], attrs: { axes: [-1] } },
+    { op: 'Sub', inputs: ['x', 'm'], outputs: ['d'] },
+    { op: 'Pow', inputs: ['d', 'two'], outputs: ['d2'] },
+    { op: 'ReduceMean', inputs: ['d2'], outputs: ['v'], attrs: { axes: [-1] } },
+    { op: 'Add', inputs: ['v', 'eps'], outputs: ['ve'] },
+    { op: 'Sqrt', inputs: ['ve'], outputs: ['s'] },
+    { op: 'Div', inputs: ['d', 's'] },
+  ], [{ name: 'two', dims: [], values: [2] }, { name: 'eps', dims: [], values: [1e-5] }]],
+  ['Pow with a tensor exponent', 13, [{ op: 'Abs', inputs: ['x'], outputs: ['a'] }, { op: 'Pow', inputs: ['a', 'e'] }], [{ name: 'e', dims: [8], values: [0.5, 1.5, 2, 3, 1, 0.25, 2.5, 1] }]],
+  ['batched MatMul: [1, C, H, W] × [W, 5]', 13, [{ op: 'MatMul', inputs: ['x', 'k'] }], [W('k', [8, 5])]],
+  ['batched MatMul: x × xᵀ (attention scores)', 13, [
+    { op: 'Transpose', inputs: ['x'], outputs: ['xt'], attrs: { perm: [0, 1, 3, 2] } },
+    { op: 'MatMul', inputs: ['x', 'xt'] },
+  ]],
+  ['MatMul by a 1-D vector', 13, [{ op: 'MatMul', inputs: ['x', 'v'] }], [W('v', [8])]],
+  ['Softmax on axis 2 and Erf (GELU)', 13, [
+    { op: 'Softmax', inputs: ['x'], outputs: ['s'], attrs: { axis: 2 } },
+    { op: 'Erf', inputs: ['x'], outputs: ['e'] },
+    { op: 'Add', inputs: ['s', 'e'] },
+  ]],
+  ['Where(Greater) with broadcasting', 13, [
+    { op: 'Greater', inputs: ['x', 'zero'], outputs: ['c'] },
+    { op: 'Mul', inputs: ['x', 'k'], outputs: ['xk'] },
+    { op: 'Where', inputs: ['c', 'x', 'xk'] },
+  ], [{ name: 'zero', dims: [], values: [0] }, { name: 'k', dims: [8], values: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] }]],
+  ['Equal, Not, Where on tensors', 13, [
+    { op: 'Floor', inputs: ['x'], outputs: ['f'] },
+    { op: 'Equal', inputs: ['f', 'zero'], outputs: ['e'] },
+    { op: 'Not', inputs: ['e'], outputs: ['n'] },
+    { op: 'Where', inputs: ['n', 'x', 'zero'] },
+  ], [{ name: 'zero', dims: [], values: [0] }]],
+  ['Mod fmod 1 on floats', 13, [{ op: 'Mod', inputs: ['x', 'm'], attrs: { fmod: 1 } }], [{ name: 'm', dims: [], values: [0.7] }]],
+  ['Expand a reduced tensor', 13, [
+    { op: 'ReduceMean', inputs: ['x'], outputs: ['m'], attrs: { axes: [1] } },
+    { op: 'Expand', inputs: ['m', 'shape'], outputs: ['e'] },
+    { op: 'Mul', inputs: ['e', 'x'] },
+  ], [I('shape', [1, 3, 1, 1])]],
+  ['Range, ConstantOfShape (host, folded) added to x', 13, [
+    { op: 'Range', inputs: ['r0', 'r1', 'r2'], outputs: ['r'] },
+    { op: 'Cast', inputs: ['r'], outputs: ['rf'], attrs: { to: 1 } },
+    { op: 'ConstantOfShape', inputs: ['cs'], outputs: ['c'], attrs: { value: { tensor: [0.5] } } },
+    { op: 'Add', inputs: ['rf', 'c'], outputs: ['k'] },
+    { op: 'Add', inputs: ['x', 'k'] },
+  ], [{ name: 'r0', dims: [], ints: [0] }, { name: 'r1', dims: [], ints: [8] }, { name: 'r2', dims: [], ints: [1] }, I('cs', [8])]],
+  ['ScatterND into a tensor', 13, [{ op: 'ScatterND', inputs: ['x', 'idx', 'u'] }], [{ name: 'idx', dims: [2, 2], ints: [0, 2, 0, 0] }, W('u', [2, 8, 8])]],
+  ['Pad edge', 13, [{ op: 'Pad', inputs: ['x', 'p'], attrs: { mode: 'edge' } }], [I('p', [0, 0, 2, 1, 0, 0, 1, 3])]],
+  ['tokens: Gather the class token, Slice and Concat on the token axis', 13, [
+    { op: 'Reshape', inputs: ['x', 'flat'], outputs: ['r'] },
+    { op: 'Transpose', inputs: ['r'], outputs: ['t'], attrs: { perm: [0, 2, 1] } },
+    { op: 'ReduceMax', inputs: ['t'], outputs: ['tm'], attrs: { axes: [1] } },
+    { op: 'Mul', inputs: ['tm', 'cls'], outputs: ['c0'] },
+    { op: 'Concat', inputs: ['c0', 't'], outputs: ['withCls'], attrs: { axis: 1 } },
+    { op: 'Slice', inputs: ['withCls', 'st', 'en', 'ax'], outputs: ['patches'] },
+    { op: 'Gather', inputs: ['withCls', 'zero'], outputs: ['g'], attrs: { axis: 1 } },
+    { op: 'ReduceMean', inputs: ['patches'], outputs: ['pm'], attrs: { axes: [1], keepdims: 0 } },
+    { op: 'Add', inputs: ['g', 'pm'] },
+  ], [I('flat', [0, 3, 64]), W('cls', [1, 1, 3]), I('st', [1]), I('en', [65]), I('ax', [1]), { name: 'zero', dims: [], ints: [0] }]],
 ];
 
 describe.each(BACKENDS)('operators on %s: tfjs graph vs onnxruntime', (backend) => {

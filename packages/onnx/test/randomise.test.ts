@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { shuffledWeights } from '@xai/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadOnnxModel } from '../src/node/index.js';
+import { OnnxClassifier } from '../src/index.js';
 import { tensorFromProto } from '../src/host.js';
 import { onnx } from '../src/proto.js';
 import { randomisedModelBytes, weightedNodes } from '../src/randomise.js';
@@ -66,6 +67,7 @@ describe('re-initialising an ONNX model\'s layers', () => {
     model.dispose();
 
     const ort = await loadOnnxModel(MODEL, { engine: 'onnxruntime', preprocessing: 'imagenet' });
+    if (!(ort instanceof OnnxClassifier)) throw new Error('tiny-chelsea loaded as a black box');
     const ortCopy = await ort.randomisedCopy(['fc', 'layer4.1.conv2', 'layer4.1.conv1'], { seed: 1 });
     expect(ortCopy.engine).toMatch(/^onnxruntime/);
     expect(relativeError(await logits(ortCopy, x), viaTfjs)).toBeLessThan(1e-4);

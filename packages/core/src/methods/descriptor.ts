@@ -59,6 +59,8 @@ export interface ExplainOptions extends LongWorkOptions {
   targets?: Targets;
   /** Layer name(s), as the model names them; default: the last feature map before the head. */
   layer?: string | readonly string[];
+  /** The methods the app offers: a white-box method refused on a black-box model names those that work. */
+  offered?: readonly MethodDescriptor[];
 }
 
 /** A method checked against a model before any input is read. */
@@ -81,12 +83,7 @@ export interface PreparedMethod {
 export function prepareMethod(method: MethodDescriptor, model: Classifier, options: ExplainOptions = {}): PreparedMethod {
   const params = parseParams(method.params, options.params, method.id);
   const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
-  if (method.box === 'white' && !isWhiteBox(model)) {
-    throw new XaiError(
-      `${method.label} needs a model that gives layer activations and gradients (a tfjs LayersModel or GraphModel, ` +
-        `or an ONNX model the tfjs graph can run); this model (engine ${model.engine}) can only predict`,
-    );
-  }
+  if (method.box === 'white' && !isWhiteBox(model)) throw new XaiError(blackBoxRefusal(method, model, options.offered));
   method.check?.(model, params);
   const named = namedTargets(model, options.targets ?? 'top');
   const base = { method, params, targets: options.targets ?? 'top', named, batchSize };
@@ -106,6 +103,20 @@ export function prepareMethod(method: MethodDescriptor, model: Classifier, optio
     return handle;
   });
   return { ...base, layers, layerChosenBy: names.length ? 'caller' : 'default' };
+}
+
+/**
+ * Why a white-box method cannot run on `model`, and — given the methods an app offers — which
+ * ones can (every black-box method).
+ */
+export function blackBoxRefusal(method: MethodDescriptor, model: Classifier, offered?: readonly MethodDescriptor[]): string {
+  const why = model.whiteBoxUnavailable ?? `this model (engine ${model.engine}) can only predict`;
+  const working = (offered ?? []).filter((m) => m.box === 'black').map((m) => m.id);
+  return (
+    `${method.label} needs a model that gives layer activations and gradients (a tfjs LayersModel or GraphModel, ` +
+    `or an ONNX model the tfjs graph can run); ${why}.` +
+    (working.length ? ` Methods that work on it (black-box): ${working.join(', ')}.` : ' Black-box methods (which need only predictions) work on it.')
+  );
 }
 
 /** Runs a prepared method on one image; the maps record the method, its parameters and layers. */

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { XaiError } from '@xai/core';
-import { OnnxClassifier, type OnnxModelOptions } from '../classifier.js';
+import { OnnxClassifier, type OnnxModel, type OnnxModelOptions } from '../classifier.js';
 import type { ExternalDataReader } from '../host.js';
 import { externalFromMap, sourceBytes, type OnnxModelSource } from '../load.js';
 
@@ -34,7 +34,9 @@ function externalFromDirectory(directory: string): ExternalDataReader {
 }
 
 /** Loads an ONNX classifier from a file path, a Uint8Array or an ArrayBuffer (Node). */
-export async function loadOnnxModel(source: OnnxModelSource, options: OnnxModelOptions = {}): Promise<OnnxClassifier> {
+export async function loadOnnxModel(source: OnnxModelSource, options: OnnxModelOptions & { engine: 'tfjs' }): Promise<OnnxClassifier>;
+export async function loadOnnxModel(source: OnnxModelSource, options?: OnnxModelOptions): Promise<OnnxModel>;
+export async function loadOnnxModel(source: OnnxModelSource, options: OnnxModelOptions = {}): Promise<OnnxModel> {
   if (typeof source !== 'string' || /^(https?|data|blob):/.test(source)) {
     const bytes = await sourceBytes(source);
     return OnnxClassifier.create({ bytes, name: 'ONNX model', readExternal: externalFromMap(options.externalData) }, options);

@@ -55,6 +55,26 @@ function clipBounds(ctx: OpContext, inputs: (Value | undefined)[]): [number, num
   return [lo, hi];
 }
 
+/** Pow; a constant exponent of 2 or 0.5 (decomposed LayerNorm) runs as square or sqrt. */
+const pow: OpDef = {
+  run(ctx, inputs) {
+    const a = required(ctx, inputs, 0, 'X');
+    const b = required(ctx, inputs, 1, 'Y');
+    if (a.kind === 'host' && b.kind === 'host') {
+      const ints = a.h.dtype !== 'float32' && b.h.dtype !== 'float32';
+      return [{ kind: 'host', h: hostBinary(a.h, b.h, (x, y) => x ** y, ints) }];
+    }
+    const exponent = b.kind === 'host' && b.h.data.length === 1 ? b.h.data[0] : undefined;
+    const keep = a.kind === 'tensor' && a.nhwc && logicalShape(b).every((d) => d === 1);
+    const base = keep ? (a as { t: tf.Tensor }).t : logical(ctx, a);
+    if (exponent === 2) return [tensor(tf.square(base), keep)];
+    if (exponent === 0.5) return [tensor(tf.sqrt(base), keep)];
+    if (exponent === 1) return [tensor(base, keep)];
+    const e = tf.cast(logical(ctx, b), 'float32');
+    return [tensor(tf.pow(tf.cast(base, 'float32'), keep ? tf.reshape(e, []) : e), keep)];
+  },
+};
+
 export const ELEMENTWISE_OPS: Record<string, OpDef> = {
   Relu: unary((x) => tf.relu(x)),
   Sigmoid: unary((x) => tf.sigmoid(x)),
@@ -76,4 +96,20 @@ export const ELEMENTWISE_OPS: Record<string, OpDef> = {
   Sub: binary(tf.sub, (a, b) => a - b),
   Mul: binary(tf.mul, (a, b) => a * b),
   Div: binary(tf.div, (a, b) => a / b, (a, b) => Math.trunc(a / b)),
+  Pow: pow,
+  Abs: unary((x) => tf.abs(x)),
+  Reciprocal: unary((x) => tf.reciprocal(x)),
+  Floor: unary((x) => tf.floor(x)),
+  Ceil: unary((x) => tf.ceil(x)),
+  Log: unary((x) => tf.log(x)),
+  Gelu: unary((x, ctx) => gelu(x, ctx.node.attrs.string('approximate', 'none'))),
 };
+
+/** GELU (opset 20, and what some exporters fuse): exact with erf, or the tanh approximation. */
+function gelu(x: tf.Tensor, approximate: string): tf.Tensor {
+  if (approximate === 'tanh') {
+    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  }
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.div(x, Math.SQRT2))));
+}

@@ -90,3 +90,38 @@ export function hostConcat(parts: HostTensor[], axis: number): HostTensor {
   }
   return { dtype: float ? 'float32' : first.dtype, shape, data: out };
 }
+
+/** Element-wise map over any number of host tensors with NumPy broadcasting. */
+export function hostBroadcast(
+  parts: readonly HostTensor[],
+  f: (values: number[]) => number,
+  dtype: HostTensor['dtype'],
+): HostTensor {
+  let shape: number[] | undefined = [];
+  for (const p of parts) {
+    shape = broadcastShapes(shape, p.shape);
+    if (!shape) throw new XaiError(`shapes ${parts.map((q) => `[${q.shape.join(', ')}]`).join(', ')} do not broadcast`);
+  }
+  const n = sizeOf(shape);
+  const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  const rank = shape.length;
+  const strides = parts.map((p) => stridesOf(p.shape));
+  const idx = new Array<number>(rank).fill(0);
+  const values = new Array<number>(parts.length);
+  for (let i = 0; i < n; i++) {
+    parts.forEach((p, k) => {
+      let at = 0;
+      for (let d = 0; d < rank; d++) {
+        const pd = d - (rank - p.shape.length);
+        if (pd >= 0 && p.shape[pd] !== 1) at += idx[d] * strides[k][pd];
+      }
+      values[k] = p.data[at];
+    });
+    out[i] = f(values);
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return { dtype, shape, data: out };
+}

@@ -201,8 +201,18 @@ function gemm(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
 function matMul(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   const a = logical(ctx, required(ctx, inputs, 0, 'A'));
   const b = logical(ctx, required(ctx, inputs, 1, 'B'));
-  if (a.rank < 2 || b.rank < 2) ctx.fail('1-D MatMul operands are not supported');
-  return [tensor(tf.matMul(a, b))];
+  // NumPy's matmul: a 1-D operand gets an axis (removed again), batch axes broadcast.
+  const a2 = a.rank === 1 ? tf.reshape(a, [1, -1]) : a;
+  const b2 = b.rank === 1 ? tf.reshape(b, [-1, 1]) : b;
+  if (a2.shape[a2.rank - 1] !== b2.shape[b2.rank - 2]) ctx.fail(`inner sizes differ: [${a.shape.join(', ')}] × [${b.shape.join(', ')}]`);
+  let y = tf.matMul(a2, b2);
+  if (a.rank === 1 || b.rank === 1) {
+    const shape = y.shape.slice();
+    if (b.rank === 1) shape.pop();
+    if (a.rank === 1) shape.splice(shape.length - (b.rank === 1 ? 1 : 2), 1);
+    y = tf.reshape(y, shape);
+  }
+  return [tensor(y)];
 }
 
 function softmax(log: boolean): OpDef['run'] {

@@ -268,8 +268,27 @@ function pad(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   let y: tf.Tensor;
   if (mode === 'constant') y = tf.pad(t, physical, value);
   else if (mode === 'reflect') y = tf.mirrorPad(t, physical, 'reflect');
-  else ctx.fail(`mode "${mode}" is not supported (constant, reflect)`);
+  else if (mode === 'edge') y = edgePad(t, physical);
+  else ctx.fail(`mode "${mode}" is not supported (constant, reflect, edge)`);
   return [tensor(y, isNhwc(v))];
+}
+
+/** Pads by repeating each axis's first and last entries (differentiable: slices and concats). */
+function edgePad(t: tf.Tensor, pads: [number, number][]): tf.Tensor {
+  let y = t;
+  pads.forEach(([before, after], axis) => {
+    if (before === 0 && after === 0) return;
+    const n = y.shape[axis];
+    const edge = (start: number, count: number) => {
+      const begin = y.shape.map((_, a) => (a === axis ? start : 0));
+      const size = y.shape.map((d, a) => (a === axis ? 1 : d));
+      const reps = y.shape.map((_, a) => (a === axis ? count : 1));
+      return tf.tile(tf.slice(y, begin, size), reps);
+    };
+    const parts = [...(before ? [edge(0, before)] : []), y, ...(after ? [edge(n - 1, after)] : [])];
+    y = tf.concat(parts, axis);
+  });
+  return y;
 }
 
 function cast(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
