@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BASELINES, BASELINE_METHODS, withBaseline } from '@xai/attributions';
 import { XaiError, npyToFloat32, parseNpy, type Classifier, type MethodDescriptor } from '@xai/core';
+import * as tf from '@tensorflow/tfjs-core';
 import { type OptionSpec, type ParsedArgs, UsageError, stringOption } from './command.js';
+import { channelsLast, modelInputAxes } from './inputs.js';
 
 /** `--baseline` takes a file besides the named baselines; its help says so. */
 export function baselineFlag(option: OptionSpec): OptionSpec {
@@ -40,25 +42,22 @@ export function withBaselineFile(
     throw error;
   }
   const { height, width, channels, layout } = model.input;
-  const expected = layout === 'NCHW' ? [channels, height, width] : [height, width, channels];
+  const expected = modelInputAxes(model);
   const shape = array.shape.length === expected.length + 1 && array.shape[0] === 1 ? array.shape.slice(1) : array.shape;
   if (shape.length !== 3 || shape.some((d, i) => d !== expected[i])) {
     throw new UsageError(
       `--baseline ${raw} has shape (${array.shape.join(', ')}); the model takes one input of (1, ${expected.join(', ')}) in ${layout} layout`,
     );
   }
-  const values = npyToFloat32(array);
+  const asGiven = tf.tensor4d(npyToFloat32(array), [1, ...expected] as [number, number, number, number]);
+  const nhwc = channelsLast(asGiven, model);
+  const values = Float32Array.from(nhwc.dataSync());
+  tf.dispose([asGiven, nhwc]);
   const label = `${basename(raw)} sha256:${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`;
-  const given = { values: layout === 'NCHW' ? channelsLast(values, channels, height, width) : values, height, width, channels, label };
+  const given = { values, height, width, channels, label };
   return {
     methods: methods.map((m) => (BASELINE_METHODS.includes(m.id) ? withBaseline(m, given) : m)),
     args: { ...args, values: { ...args.values, baseline: label } },
   };
 }
 
-function channelsLast(values: Float32Array, channels: number, height: number, width: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let c = 0; c < channels; c++)
-    for (let i = 0; i < height * width; i++) out[i * channels + c] = values[c * height * width + i];
-  return out;
-}

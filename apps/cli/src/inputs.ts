@@ -93,11 +93,22 @@ export async function loadImageInput(item: InputItem, model: Classifier, options
   return { item, tensor, pixels, size: { width: image.width, height: image.height } };
 }
 
+/** One input's axes in the model's own layout: `[C, H, W]` for NCHW, `[H, W, C]` for NHWC. */
+export function modelInputAxes(model: Classifier): number[] {
+  const { height, width, channels, layout } = model.input;
+  return layout === 'NCHW' ? [channels, height, width] : [height, width, channels];
+}
+
+/** A batch in the model's own layout as the NHWC batch methods take. */
+export function channelsLast(raw: tf.Tensor4D, model: Classifier): tf.Tensor4D {
+  return model.input.layout === 'NCHW' ? tf.transpose(raw, [0, 2, 3, 1]) : raw;
+}
+
 /** A `.npy` of preprocessed inputs in the model's own layout, one item per batch entry. */
 export async function tensorItems(path: string, model: Classifier): Promise<{ items: InputItem[]; batch: tf.Tensor4D }> {
   const array = await readNpyFile(path);
-  const { height, width, channels, layout } = model.input;
-  const expected = layout === 'NCHW' ? [channels, height, width] : [height, width, channels];
+  const { layout } = model.input;
+  const expected = modelInputAxes(model);
   const shape = array.shape.length === 3 ? [1, ...array.shape] : array.shape;
   if (shape.length !== 4 || shape.slice(1).some((d, i) => d !== expected[i])) {
     throw new XaiError(
@@ -105,7 +116,7 @@ export async function tensorItems(path: string, model: Classifier): Promise<{ it
     );
   }
   const raw = tf.tensor4d(npyToFloat32(array), shape as [number, number, number, number]);
-  const batch = layout === 'NCHW' ? tf.transpose(raw, [0, 2, 3, 1]) : raw;
+  const batch = channelsLast(raw, model);
   if (batch !== raw) raw.dispose();
   const stem = basename(path, extname(path));
   const items = Array.from({ length: shape[0] }, (_, index) => ({ stem: shape[0] > 1 ? `${stem}-${index}` : stem, path, index }));

@@ -183,6 +183,7 @@ describe('--baseline FILE.npy (Integrated Gradients, Occlusion, SmoothGrad over 
   });
 
   it('the input itself as the baseline leaves nothing to attribute: every value 0 (the NCHW file read in its layout)', async () => {
+    const before = tf.memory().numTensors;
     const out = scratchDir();
     const same = join(out, 'same.npy');
     copyFileSync(tensor, same);
@@ -195,6 +196,7 @@ describe('--baseline FILE.npy (Integrated Gradients, Occlusion, SmoothGrad over 
       expect(values.length, id).toBe(3 * 64 * 64);
       expect(values.every((v) => v === 0), id).toBe(true);
     }
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it.each([

@@ -117,7 +117,8 @@ describe('xai sanity', () => {
     }
   });
 
-  it('stops when cancelled, writing nothing', async () => {
+  it('stops when cancelled, writing nothing and leaking nothing', async () => {
+    const before = tf.memory().numTensors;
     const out = scratchDir();
     const controller = new AbortController();
     const sink = (watch: boolean) =>
@@ -131,5 +132,6 @@ describe('xai sanity', () => {
     expect(code).toBe(1);
     expect(controller.signal.aborted).toBe(true);
     expect(existsSync(join(out, 'star-1', 'sanity-saliency.json'))).toBe(false);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

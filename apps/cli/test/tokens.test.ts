@@ -17,6 +17,7 @@ describe('xai on a ViT and on a model only onnxruntime can run', () => {
   beforeAll(() => useBackend('wasm'));
 
   it('layers lists token layers with their grid and marks them as targets', async () => {
+    const before = tf.memory().numTensors;
     const run = await xai('layers', ...vit);
     expect(run.code).toBe(0);
     const line = (name: string) => run.stdout.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
@@ -26,6 +27,7 @@ describe('xai on a ViT and on a model only onnxruntime can run', () => {
     const json = JSON.parse((await xai('layers', ...vit, '--json')).stdout);
     expect(json.defaultLayer).toBe('encoder.layers.encoder_layer_1.ln_1');
     expect(json.layers.find((l: { name: string }) => l.name === 'encoder.layers.encoder_layer_1.ln_1').tokenGrid).toEqual({ grid: [4, 4], classToken: true, from: 'tokens' });
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('RISE, Abs-CAM (init and final) and Insertion/Deletion run on the ViT', async () => {
@@ -52,6 +54,7 @@ describe('xai on a ViT and on a model only onnxruntime can run', () => {
   });
 
   it('a black-box model: layers says why it has none, white-box methods are refused, black-box ones run', async () => {
+    const before = tf.memory().numTensors;
     const layers = await xai('layers', ...blackBox);
     expect(layers.code).toBe(1);
     expect(layers.stderr).toMatch(/no layers to list: the tfjs graph does not implement the operator Celu.*black-box\): rise, rise-gaussian, occlusion/);
@@ -67,5 +70,6 @@ describe('xai on a ViT and on a model only onnxruntime can run', () => {
     expect(report.methods.rise.params.engine).toBe('onnxruntime-node');
     const evaluated = await xai('evaluate', ...blackBox, photo, '--method', 'rise', '--n', '32', '--json', '--no-figures');
     expect(evaluated.code).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

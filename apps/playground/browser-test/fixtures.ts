@@ -39,6 +39,12 @@ export function tinyResnetOnnx(): DroppedFile {
   return { name: 'tiny-resnet.onnx', mimeType: 'application/octet-stream', buffer: readFileSync(resolve(tinyChelsea, 'model.onnx')) };
 }
 
+/** A small torchvision ViT (32×32, 4×4 patches of 8, 10 classes, seeded weights; packages/onnx's token fixtures). */
+export function tinyVitOnnx(): DroppedFile {
+  const tokens = resolve(import.meta.dirname, '../node_modules/@xai/onnx/fixtures/tokens');
+  return { name: 'vit-opset17.onnx', mimeType: 'application/octet-stream', buffer: readFileSync(resolve(tokens, 'vit-opset17.onnx')) };
+}
+
 /** The same network with every Relu renamed to an operator nobody implements (same length, so the protobuf stays valid). */
 export function unsupportedOpOnnx(): DroppedFile {
   const bytes = Buffer.from(tinyResnetOnnx().buffer);

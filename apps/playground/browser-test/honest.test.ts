@@ -125,18 +125,21 @@ describe('a playground that tells the truth', () => {
     expect(await page.isVisible('#overlay-box')).toBe(true);
     await page.check('#shared-scale');
     await setAllFields(SMALL);
-    const progress: string[] = [];
+    // Every text the progress label shows, recorded in the page as it changes (a poll could miss a fast method).
+    await page.evaluate(() => {
+      const label = document.getElementById('progress-label')!;
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      new MutationObserver(() => seen.push(label.textContent ?? '')).observe(label, { childList: true, characterData: true, subtree: true });
+    });
     await page.click('#compare');
     await page.waitForSelector('body[data-busy="true"]');
     expect(await page.isVisible('#overlay-box')).toBe(false);
     const { compared } = await snapshot(page);
     // The grid has a place for every method from the start.
     expect(await page.locator('#comparison > figure').count()).toBe(compared.length);
-    while ((await page.getAttribute('body', 'data-busy')) === 'true') {
-      progress.push((await page.textContent('#progress-label')) ?? '');
-      await page.waitForTimeout(300);
-    }
     await idle(page);
+    const progress = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
     expect(await visibleMessage(page)).toBeUndefined();
     expect(progress.some((p) => /^method \d+ of \d+ \(/.test(p))).toBe(true);
     expect(progress.some((p) => p.startsWith(`method 2 of ${compared.length}`))).toBe(true);

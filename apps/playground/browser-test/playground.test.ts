@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { parseNpy, type Classifier, type WhiteBoxClassifier } from '@xai/core';
+import { loadOnnxModel } from '@xai/onnx';
+import * as tf from '@tensorflow/tfjs-core';
 import { launchChromium, type RunningBrowser } from './chromium.js';
 import { readPngRgba } from './png.js';
-import { notAnImage, tinyResnetOnnx, unsupportedOpOnnx, vectorModelFiles } from './fixtures.js';
+import { notAnImage, tinyResnetOnnx, tinyVitOnnx, unsupportedOpOnnx, vectorModelFiles } from './fixtures.js';
 import { chooseMethod, explain, idle, openApp, screenshot, snapshot, visibleMessage } from './page.js';
 import { asSaliencyMap, demoModel, nodeInput, referenceCurves, referenceMaps, relativeError, startNodeBackend, type PageMap } from './reference.js';
 import { startPreview, type RunningPreview } from './server.js';
@@ -358,6 +360,46 @@ describe('the playground in Chromium', () => {
     expect(cam.params.layer).toBe((await snapshot(page)).model!.defaultLayer);
     expect(Math.max(...cam.data)).toBeCloseTo(1, 5);
     await screenshot(page, '08-onnx');
+    await page.selectOption('#preprocessing', '');
+    await idle(page);
+    await page.click('#demo-model');
+    await idle(page);
+    expect((await snapshot(page)).model?.input.height).toBe(96);
+  });
+
+  test('a ViT from ONNX: RISE, Abs-CAM at its token layer and the curves, as in Node', async () => {
+    await page.selectOption('#preprocessing', 'imagenet');
+    await idle(page);
+    const file = tinyVitOnnx();
+    await page.setInputFiles('#model-files', file);
+    await idle(page);
+    expect(await visibleMessage(page)).toBeUndefined();
+    const state = await snapshot(page);
+    expect(state.model).toMatchObject({ name: 'vit-opset17.onnx', input: { height: 32, width: 32, channels: 3 }, numClasses: 10 });
+    expect(state.model!.defaultLayer).toBe('encoder.layers.encoder_layer_1.ln_1');
+    const before = tf.memory().numTensors;
+    const vit = await loadOnnxModel(new Uint8Array(file.buffer), { engine: 'tfjs', preprocessing: 'imagenet' });
+    const input = nodeInput(vit, state.image!);
+    try {
+      for (const [method, params] of [['abs-cam-init', {}], ['abs-cam-final', {}], ['rise', RISE]] as const) {
+        await explain(page, method, params);
+        const { explained, curves } = await snapshot(page);
+        const maps = explained!.maps;
+        expect([maps[0].height, maps[0].width], method).toEqual([32, 32]);
+        if (method !== 'rise') expect(maps[0].params.layer, method).toBe('encoder.layers.encoder_layer_1.ln_1');
+        const [expected] = await referenceMaps(vit, input, maps);
+        expect(relativeError(maps[0].data, expected.data), method).toBeLessThan(MAP_TOLERANCE);
+        const reference = await referenceCurves(vit, input, asSaliencyMap(maps[0]));
+        for (const kind of ['insertion', 'deletion'] as const) {
+          expect(Math.abs(curves![kind].auc - reference[kind].auc), `${method} ${kind}`).toBeLessThan(CURVE_TOLERANCE);
+        }
+      }
+    } finally {
+      input.dispose();
+      vit.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    await screenshot(page, '08b-vit');
     await page.selectOption('#preprocessing', '');
     await idle(page);
     await page.click('#demo-model');

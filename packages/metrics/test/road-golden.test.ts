@@ -42,8 +42,9 @@ describe.each(TEST_BACKENDS)('ROAD against pytorch-grad-cam on tiny-chelsea (ONN
     const lerf = fixture('road_lerf.npy').data;
     expect(morf).toHaveLength(9);
     console.log(`ROAD ${backend}: max |morf − ref| ${maxAbsDiff(result.morf, morf).toExponential(2)}, max |lerf − ref| ${maxAbsDiff(result.lerf, lerf).toExponential(2)}`);
-    expect(maxAbsDiff(result.morf, morf)).toBeLessThan(1e-4);
-    expect(maxAbsDiff(result.lerf, lerf)).toBeLessThan(1e-4);
+    // The issue's bound is 1e-4; the solver gets within 2e-6, which is held here.
+    expect(maxAbsDiff(result.morf, morf)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(result.lerf, lerf)).toBeLessThan(1e-5);
     const mean = (v: ArrayLike<number>) => Array.from(v).reduce((a, b) => a + b, 0) / v.length;
     expect(Math.abs(result.combined - (mean(lerf) - mean(morf)) / 2)).toBeLessThan(1e-4);
   });
@@ -55,7 +56,7 @@ describe.each(TEST_BACKENDS)('ROAD against pytorch-grad-cam on tiny-chelsea (ONN
       const imputed = roadImpute(pixels, { height: H, width: W, channels: 3 }, camData.data, 50, order, { noise: 0 });
       const error = maxAbsDiff(imputed, nchwToNhwc(expected.data, expected.shape).data);
       console.log(`ROAD imputed p50 ${order}: max abs error ${error.toExponential(2)}`);
-      expect(error).toBeLessThan(1e-4);
+      expect(error).toBeLessThan(1e-5);
     }
   });
 

@@ -97,6 +97,7 @@ describe('random logit', () => {
     const byWeights: Explainer = async (_m, _x, c) =>
       saliencyMap({ data: Float32Array.from({ length: 64 }, (_, p) => Math.abs(weights[p * 3 + c])), height: 8, width: 8, classIndex: c, method: 'w', params: {} });
     const image = tf.zeros([1, 8, 8, 1]) as tf.Tensor4D;
+    const tensorsBefore = tf.memory().numTensors;
     const seedFor = (other: number) => [...Array(50).keys()].find((s) => otherClassOf(0, 3, s) === other)!;
     const same = await randomLogitTest(model, image, byWeights, { classIndex: 0, seed: seedFor(1) });
     expect([same.otherClass, same.spearman, same.ssim]).toEqual([1, expect.closeTo(1, 10), expect.closeTo(1, 10)]);
@@ -104,6 +105,7 @@ describe('random logit', () => {
     expect(unrelated.otherClass).toBe(2);
     expect(unrelated.spearman).toBeLessThan(0.5);
     expect(unrelated.ssim).toBeLessThan(0.5);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     image.dispose();
     model.dispose();
   });

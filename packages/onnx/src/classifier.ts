@@ -72,7 +72,6 @@ interface ValueRecord {
 
 const FOLD_MAX_PIXELS = 1024 * 1024;
 
-
 /** A PyTorch (or any ONNX) image classifier: white-box through the tfjs graph, fast through onnxruntime. */
 export class OnnxClassifier implements Classifier {
   readonly input: InputSpec;

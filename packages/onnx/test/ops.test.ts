@@ -209,6 +209,7 @@ describe.each(BACKENDS)('operators on %s: tfjs graph vs onnxruntime', (backend) 
 
   it.each(CASES)('%s (opset %i)', async (_name, opset, nodes, inits = [], shape = [1, 3, 8, 8]) => {
     const bytes = build(opset, nodes, inits, shape);
+    const before = tf.memory().numTensors;
     const slow = await loadOnnxModel(bytes, { engine: 'tfjs' });
     const fast = await loadOnnxModel(bytes, { engine: 'onnxruntime' });
     const [, c, h, w] = shape;
@@ -217,11 +218,13 @@ describe.each(BACKENDS)('operators on %s: tfjs graph vs onnxruntime', (backend) 
     expect(a.shape).toEqual(b.shape);
     expect(relativeError(await a.data(), await b.data())).toBeLessThan(1e-5);
     // The exact (unfused) graph gives the same values as the output layer's activations.
-    const g = await slow.activationsAndGradient(tf.slice(x, [0, 0, 0, 0], [1, h, w, c]) as tf.Tensor4D, slow.resolveLayer('logits'), 0);
+    const one = tf.slice(x, [0, 0, 0, 0], [1, h, w, c]) as tf.Tensor4D;
+    const g = await slow.activationsAndGradient(one, slow.resolveLayer('logits'), 0);
     const first = (await b.data()).slice(0, b.shape[1]);
     expect(relativeError(await g.activations.data(), first)).toBeLessThan(1e-5);
-    tf.dispose([a, b, x, g.activations, g.gradient, g.logits]);
+    tf.dispose([a, b, x, one, g.activations, g.gradient, g.logits]);
     slow.dispose();
     fast.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainWith, selectBackend, type TfjsClassifier } from '@xai/core';
-import { guidedBackprop, saliency } from '@xai/attributions';
+import { saliency } from '@xai/attributions';
 import { modelParameterRandomisation, randomLogitTest, type Explainer, type RandomisationResult } from '@xai/metrics';
 import { demoSample, imagesToBatch } from '../src/index.js';
 import { loadDemoModel } from '../src/node/index.js';
@@ -45,18 +45,22 @@ describe('sanity checks on the demo model', () => {
   });
 
   it('the same seed gives the same maps and numbers; the model predicts the same bytes after', async () => {
+    const tensorsBefore = tf.memory().numTensors;
     const again = await modelParameterRandomisation(model, image, explainer(saliency), { seed: 0, layers: 5 });
     expect(again.steps.map((s) => [s.layer, s.spearman, s.ssim])).toEqual(saliencyRun.steps.slice(0, 5).map((s) => [s.layer, s.spearman, s.ssim]));
     again.steps.forEach((s, k) => expect(s.map.data).toEqual(saliencyRun.steps[k].map.data));
     const logits = await model.predict(image);
     expect((await logits.data()) as Float32Array).toEqual(before);
     logits.dispose();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
   it('random logit: the Saliency map of another class differs from the star\'s', async () => {
+    const tensorsBefore = tf.memory().numTensors;
     const result = await randomLogitTest(model, image, explainer(saliency), { seed: 0 });
     expect(result.classIndex).toBe(3);
     expect(result.otherClass).not.toBe(3);
     expect(result.spearman).toBeLessThan(0.95);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 });

@@ -25,13 +25,13 @@ import { writeCurveFigure } from '../figures.js';
 import { imageItems, listImages, loadImageInput, tensorItems, type LoadedInput } from '../inputs.js';
 import { methodList, methodOptions, parseMethodList, prepareMethods, targetsArg } from '../methods.js';
 import { registry } from '../registry.js';
-
-const CURVES: readonly CurveMetric[] = ['insertion', 'deletion'];
-const DEFAULT_METRICS: readonly MetricName[] = ['insertion', 'deletion'];
 import { MODEL_OPTIONS, openModel } from '../model.js';
 import { predictTop } from '../prediction.js';
 import { progressReporter } from '../progress.js';
 import { reportFailure } from '../report.js';
+
+const CURVES: readonly CurveMetric[] = ['insertion', 'deletion'];
+const DEFAULT_METRICS: readonly MetricName[] = ['insertion', 'deletion'];
 
 /** How `--json` names each metric's result. */
 const JSON_NAMES: Record<MetricName, string> = {
