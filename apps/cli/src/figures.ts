@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { deprocess, modelPixels, npyToFloat32, readingGuide, type Classifier, type Preprocessing, type RawImage, type SaliencyMap } from '@xai/core';
+import { deprocess, geometryInWords, modelPixels, nonDefaultGeometry, npyToFloat32, readingGuide, type Classifier, type Preprocessing, type RawImage, type SaliencyMap } from '@xai/core';
 import { readNpyFile, writeFileAtomic } from '@xai/core/node';
 import type { CurveResult } from '@xai/metrics';
 import type { MaskSource } from '@xai/rise';
@@ -133,19 +133,14 @@ export function metricsSection(results: CompareResults): MetricsSection {
 }
 
 function hasGeometry(pre: Preprocessing | undefined): pre is Preprocessing {
-  return pre !== undefined && ((pre.resize !== undefined && pre.resize !== 'bilinear') || pre.resizeShorter !== undefined || pre.centerCrop !== undefined);
+  return pre !== undefined && Object.keys(nonDefaultGeometry(pre)).length > 0;
 }
 
 /** What the run applied to every image before the model, as the report's subtitle says it. */
 function preprocessingLine(pre: Preprocessing | undefined): string {
   if (!pre) return '';
-  const steps = [
-    pre.resizeShorter !== undefined ? `shorter side ${pre.resizeShorter}` : '',
-    pre.centerCrop !== undefined ? `centre crop ${pre.centerCrop}` : '',
-    `resize ${pre.resize ?? 'bilinear'}`,
-    `mean [${pre.mean.join(', ')}], std [${pre.std.join(', ')}], scale ${+pre.scale.toPrecision(6)}, offset ${pre.offset}`,
-  ].filter(Boolean);
-  return ` — preprocessing: ${steps.join(', ')}`;
+  const values = `mean [${pre.mean.join(', ')}], std [${pre.std.join(', ')}], scale ${+pre.scale.toPrecision(6)}, offset ${pre.offset}`;
+  return ` — preprocessing: ${geometryInWords(pre)}, ${values}`;
 }
 
 function shardLine(results: CompareResults): string {

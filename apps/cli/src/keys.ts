@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import type { Classifier, Params, PreparedMethod, Preprocessing } from '@xai/core';
+import { nonDefaultGeometry, type Classifier, type Params, type PreparedMethod, type Preprocessing } from '@xai/core';
 import { demoModelPath } from '@xai/zoo/node';
 
 /**
@@ -106,13 +106,9 @@ function externalDataFiles(bytes: Uint8Array): string[] {
 }
 
 export function runKey(modelHash: string, model: Classifier, backend: string, protocol: MetricProtocolKey): RunKey {
-  const { scale, offset, mean, std, resize, resizeShorter, centerCrop } = model.preprocessing;
+  const { scale, offset, mean, std } = model.preprocessing;
   // The geometry enters the key only when it is not the default, so keys of earlier runs still match.
-  const geometry = {
-    ...(resize && resize !== 'bilinear' ? { resize } : {}),
-    ...(resizeShorter !== undefined ? { resizeShorter } : {}),
-    ...(centerCrop !== undefined ? { centerCrop } : {}),
-  };
+  const geometry = nonDefaultGeometry(model.preprocessing);
   return { model: modelHash, preprocessing: { scale, offset, mean: [...mean], std: [...std], ...geometry }, engine: model.engine, backend, protocol };
 }
 

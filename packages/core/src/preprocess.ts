@@ -85,6 +85,24 @@ export function resolvePreprocessing(
   return merged;
 }
 
+/** The geometry `pre` sets where it is not the default (plain bilinear to the model's size): what run keys record. */
+export function nonDefaultGeometry(pre: Preprocessing): Pick<Preprocessing, 'resize' | 'resizeShorter' | 'centerCrop'> {
+  return {
+    ...(pre.resize && pre.resize !== 'bilinear' ? { resize: pre.resize } : {}),
+    ...(pre.resizeShorter !== undefined ? { resizeShorter: pre.resizeShorter } : {}),
+    ...(pre.centerCrop !== undefined ? { centerCrop: pre.centerCrop } : {}),
+  };
+}
+
+/** The geometry of `pre` in words, for one line of a page or report: `shorter side 256, centre crop 224, resize pil-bilinear`. */
+export function geometryInWords(pre: Preprocessing): string {
+  return [
+    pre.resizeShorter !== undefined ? `shorter side ${pre.resizeShorter}` : '',
+    pre.centerCrop !== undefined ? `centre crop ${pre.centerCrop}` : '',
+    `resize ${pre.resize ?? 'bilinear'}`,
+  ].filter(Boolean).join(', ');
+}
+
 /** What a report says was applied to an image of `size`: the options and one line per step. */
 export function describePreprocessing(pre: Preprocessing, size: { width: number; height: number }, input: InputSpec) {
   const steps = describeGeometry(planGeometry(size, input, pre));

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, readImage } from '../src/node/image.js';
-import { deprocess, preprocess, preprocessingPreset, resolvePreprocessing } from '../src/preprocess.js';
+import { deprocess, geometryInWords, nonDefaultGeometry, preprocess, preprocessingPreset, resolvePreprocessing } from '../src/preprocess.js';
 import { useBackend } from './helpers.js';
 
 const spec = { height: 2, width: 2, channels: 3, layout: 'NHWC' as const };
@@ -91,5 +91,15 @@ describe('readImage', () => {
   it('refuses images above the pixel limit', async () => {
     const big = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#808080' } }).png().toBuffer();
     await expect(decodeImage(big, 'bomb.png', { pixelLimit: 10_000 })).rejects.toThrow(/bomb\.png: it has more pixels than the limit/);
+  });
+});
+
+describe('the geometry of a preprocessing, for keys and words', () => {
+  it('keeps only what is not the default, and says it in order', () => {
+    expect(nonDefaultGeometry(preprocessingPreset('imagenet'))).toEqual({});
+    expect(nonDefaultGeometry({ ...preprocessingPreset('imagenet'), resize: 'bilinear' })).toEqual({});
+    expect(nonDefaultGeometry(preprocessingPreset('torchvision'))).toEqual({ resize: 'pil-bilinear', resizeShorter: 256, centerCrop: 224 });
+    expect(geometryInWords(preprocessingPreset('torchvision'))).toBe('shorter side 256, centre crop 224, resize pil-bilinear');
+    expect(geometryInWords(preprocessingPreset('unit'))).toBe('resize bilinear');
   });
 });

@@ -1,4 +1,5 @@
 import {
+  geometryInWords,
   LayersClassifier,
   XaiError,
   defaultFeatureLayerOrNone,
@@ -42,13 +43,7 @@ function preprocessingOf(choice: PreprocessingChoice): string | Partial<Preproce
 }
 
 function describeChoice(choice: PreprocessingChoice, applied: Preprocessing): string {
-  const values = choice.preset ?? 'from the model';
-  const geometry = [
-    applied.resizeShorter !== undefined ? `shorter side ${applied.resizeShorter}` : '',
-    applied.centerCrop !== undefined ? `centre crop ${applied.centerCrop}` : '',
-    `resize ${applied.resize ?? 'bilinear'}`,
-  ].filter(Boolean);
-  return `${values}; ${geometry.join(', ')}`;
+  return `${choice.preset ?? 'from the model'}; ${geometryInWords(applied)}`;
 }
 
 async function open(
