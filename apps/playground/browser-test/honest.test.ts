@@ -6,11 +6,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { preprocess, preprocessingPreset, type Classifier, type RawImage } from '@xai/core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launchChromium, type RunningBrowser } from './chromium.js';
-import { SCREENSHOTS, chooseMethod, explain, idle, openApp, screenshot, snapshot, visibleMessage } from './page.js';
+import type { RunningBrowser } from './chromium.js';
+import { SCREENSHOTS, chooseMethod, explain, idle, screenshot, snapshot, visibleMessage } from './page.js';
 import { readPngRgba } from './png.js';
-import { demoModel, startNodeBackend } from './reference.js';
-import { startPreview, type RunningPreview } from './server.js';
+import type { RunningPreview } from './server.js';
+import { closePlayground, openPlayground } from './session.js';
 
 const photo = resolve(import.meta.dirname, '../node_modules/@xai/testing/fixtures/tiny-chelsea/image.png');
 /** Small runs, so the comparison of every method stays quick. */
@@ -22,19 +22,10 @@ let page: Page;
 let model: Classifier;
 
 beforeAll(async () => {
-  server = await startPreview();
-  chromium = await launchChromium();
-  await startNodeBackend();
-  model = await demoModel(server.url);
-  page = await chromium.context.newPage();
-  await openApp(page, server.url);
+  ({ server, chromium, model, page } = await openPlayground());
 });
 
-afterAll(async () => {
-  model?.dispose();
-  await chromium?.close();
-  await server?.close();
-});
+afterAll(() => closePlayground({ server, chromium, model }));
 
 /** Whether the element is inside the viewport (at least partly) as the page is scrolled now. */
 function inView(selector: string): Promise<boolean> {

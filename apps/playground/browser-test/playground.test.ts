@@ -4,13 +4,14 @@ import type { Page } from 'playwright-core';
 import { parseNpy, type Classifier, type WhiteBoxClassifier } from '@xai/core';
 import { loadOnnxModel } from '@xai/onnx';
 import * as tf from '@tensorflow/tfjs-core';
-import { launchChromium, type RunningBrowser } from './chromium.js';
+import type { RunningBrowser } from './chromium.js';
 import { readPngRgba } from './png.js';
 import { notAnImage, tinyResnetOnnx, tinyVitOnnx, unsupportedOpOnnx, vectorModelFiles } from './fixtures.js';
 import { chooseMethod, explain, idle, openApp, screenshot, snapshot, visibleMessage } from './page.js';
-import { asSaliencyMap, demoModel, nodeInput, referenceCurves, referenceMaps, relativeError, startNodeBackend, type PageMap } from './reference.js';
-import { startPreview, type RunningPreview } from './server.js';
+import { asSaliencyMap, nodeInput, referenceCurves, referenceMaps, relativeError, type PageMap } from './reference.js';
+import type { RunningPreview } from './server.js';
 import { registry } from '../src/worker/methods.js';
+import { closePlayground, openPlayground } from './session.js';
 
 /** Same backend (wasm) in the page and in Node: the maps agree to float32 rounding. */
 const MAP_TOLERANCE = 1e-4;
@@ -47,19 +48,10 @@ let page: Page;
 let model: Classifier;
 
 beforeAll(async () => {
-  server = await startPreview();
-  chromium = await launchChromium();
-  await startNodeBackend();
-  model = await demoModel(server.url);
-  page = await chromium.context.newPage();
-  await openApp(page, server.url);
+  ({ server, chromium, model, page } = await openPlayground());
 });
 
-afterAll(async () => {
-  model?.dispose();
-  await chromium?.close();
-  await server?.close();
-});
+afterAll(() => closePlayground({ server, chromium, model }));
 
 async function checkAgainstNode(maps: PageMap[], tolerance: number): Promise<void> {
   const { image } = await snapshot(page);
