@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { npyToFloat32 } from '@xai/core';
 import { readNpyFile } from '@xai/core/node';
-import { fixturePath, readFixtureFloat32, useBackend } from '@xai/testing';
+import { fixturePath, maxAbs, maxAbsDiff, readFixtureFloat32, useBackend } from '@xai/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scratchDir, xai } from './run-cli.js';
 
@@ -11,15 +11,7 @@ const model = fixturePath('tiny-chelsea', 'model.onnx');
 // The golden input was made by torchvision: Resize((64, 64)) with Pillow's bilinear, ToTensor, ImageNet Normalize.
 const photo = fixturePath('tiny-chelsea', 'image.png');
 
-function maxErrorOverMax(a: Float32Array, ref: Float32Array): number {
-  let diff = 0;
-  let max = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - ref[i]));
-    max = Math.max(max, Math.abs(ref[i]));
-  }
-  return diff / max;
-}
+const maxErrorOverMax = (a: Float32Array, ref: Float32Array) => maxAbsDiff(a, ref) / maxAbs(ref);
 
 async function logitsOf(...args: string[]): Promise<Float32Array> {
   const out = join(scratchDir(), 'logits.npy');

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { GraphClassifier } from '../src/models/graph-classifier.js';
 import { defaultFeatureLayer, UnknownLayerError } from '../src/models/layer-search.js';
 import { Random } from '../src/random.js';
-import { maxRelativeDiff, row, useBackend, withChannelsZeroed, zeroedLinearHead } from './helpers.js';
+import { maxRelativeDiff, row, useBackend, withChannelsZeroed, zeroedLinearHead, concatBytes } from './helpers.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const float = { type: 'DT_FLOAT' };
@@ -73,12 +73,7 @@ function graphArtifacts(variant: GraphVariant = {}): tf.io.ModelArtifacts {
   const data = Object.entries(weights).map(([name, shape], i) =>
     name === 'head/axes' ? Int32Array.from([1, 2]) : seeded(shape, 20 + i),
   );
-  const bytes = new Uint8Array(data.reduce((n, d) => n + d.byteLength, 0));
-  let offset = 0;
-  for (const d of data) {
-    bytes.set(new Uint8Array(d.buffer), offset);
-    offset += d.byteLength;
-  }
+  const bytes = concatBytes(data);
   return {
     format: 'graph-model',
     modelTopology: { node, versions: { producer: 1 } },

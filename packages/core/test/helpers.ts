@@ -55,3 +55,14 @@ export function zeroedLinearHead(logits: ArrayLike<number>, activations: tf.Tens
   mean /= h * w;
   return Array.from({ length: classes }, (_, j) => logits[j] - mean * wv[c * classes + j]);
 }
+
+/** The bytes of typed arrays one after the other (a weights file). */
+export function concatBytes(parts: readonly ArrayBufferView[]): Uint8Array {
+  const bytes = new Uint8Array(parts.reduce((n, d) => n + d.byteLength, 0));
+  let offset = 0;
+  for (const d of parts) {
+    bytes.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), offset);
+    offset += d.byteLength;
+  }
+  return bytes;
+}

@@ -6,7 +6,7 @@ import { GraphClassifier } from '../src/models/graph-classifier.js';
 import { LayersClassifier } from '../src/models/layers-classifier.js';
 import { shuffledWeights } from '../src/models/randomise.js';
 import { Random } from '../src/random.js';
-import { useBackend } from './helpers.js';
+import { useBackend, concatBytes } from './helpers.js';
 import { nestedModel, residualModel, seedWeights } from './models.js';
 
 function seeded(count: number, seed: number): Float32Array {
@@ -37,12 +37,7 @@ function graphArtifacts(): tf.io.ModelArtifacts {
     { name: 'logits', op: 'MatMul', input: ['mean', 'dense'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
   ];
   const data = [W1, Int32Array.from([1, 2]), DENSE];
-  const bytes = new Uint8Array(data.reduce((n, d) => n + d.byteLength, 0));
-  let offset = 0;
-  for (const d of data) {
-    bytes.set(new Uint8Array(d.buffer), offset);
-    offset += d.byteLength;
-  }
+  const bytes = concatBytes(data);
   return {
     format: 'graph-model',
     modelTopology: { node, versions: { producer: 1 } },
