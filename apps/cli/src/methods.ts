@@ -63,6 +63,8 @@ export function paramsFromFlags(specs: readonly ParamSpec[], args: ParsedArgs, c
 
 function placeholder(spec: ParamSpec): string {
   if (spec.type === 'choice') return spec.choices.join('|');
+  // Short names read well as their own placeholder (`--n N`, `--p1 P1`); long ones get their kind's.
+  if (/[A-Z]/.test(spec.name)) return spec.type === 'int' ? 'N' : 'X';
   return spec.name.toUpperCase();
 }
 

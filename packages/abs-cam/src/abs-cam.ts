@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   explainWith,
+  distinctRows,
   runBatched,
   saliencyMap,
   XaiError,
@@ -13,7 +14,7 @@ import {
   type SaliencyMap,
   type WhiteBoxClassifier,
 } from '@xai/core';
-import { channelMasks, channelWeights, initMap, maskImage, weightedMaskSum } from './maps.js';
+import { channelMasks, channelWeights, initMap, maskImage, weightedChannels, weightedMaskSum } from './maps.js';
 import type { AbsCamOptions, AbsCamRunOptions } from './options.js';
 
 const PAPER = {
@@ -38,7 +39,9 @@ export const absCamInitMethod: MethodDescriptor = {
 /**
  * Abs-CAM's final map: each weighted activation map, upsampled and normalised, masks the input;
  * `L = ReLU(Σ_k |y_c(x ⊙ M_k)| · M_k)`, at its raw scale (use `normalizedMap` to display it).
- * The K' masked forward passes run in batches through `predict`, with progress and cancellation.
+ * Channels whose weighted maps are identical (all the dead ones, whose masks are all zero) make
+ * the same masked input, which is scored once and counted as often as it occurs. The masked
+ * forward passes run in batches through `predict`, with progress and cancellation.
  */
 export const absCamFinalMethod: MethodDescriptor = {
   id: 'abs-cam-final',
@@ -49,17 +52,21 @@ export const absCamFinalMethod: MethodDescriptor = {
   params: [],
   run: (model, image, _params, context) =>
     perTarget(model, image, context, async (pass, target) => {
+      const { activations } = pass;
       const weights = channelWeights(pass.gradient);
       const size = inputSize(model);
+      const [, h, w] = activations.shape;
+      const { representatives, sizes } = distinctRows(await weightedChannels(activations, weights), h * w);
       let total = tf.keep(tf.zeros(size)) as tf.Tensor2D;
       try {
         await runBatched(
-          pass.activations.shape[3],
+          representatives.length,
           async ({ start, end }) => {
-            const masks = channelMasks(pass.activations, weights, size, start, end);
+            const masks = channelMasks(activations, weights, size, representatives.slice(start, end));
             const logits = await model.predict(maskImage(image, masks));
-            const scores = tf.abs(tf.reshape(tf.slice(logits, [0, target.index], [end - start, 1]), [-1])) as tf.Tensor1D;
-            return weightedMaskSum(scores, masks);
+            const scores = tf.abs(tf.reshape(tf.slice(logits, [0, target.index], [end - start, 1]), [-1]));
+            const counted = tf.mul(scores, tf.tensor1d(sizes.slice(start, end), 'float32')) as tf.Tensor1D;
+            return weightedMaskSum(counted, masks);
           },
           (partial) => {
             const previous = total;
@@ -68,7 +75,7 @@ export const absCamFinalMethod: MethodDescriptor = {
           },
           { batchSize: context.batchSize, onProgress: context.onProgress, signal: context.signal, stage: 'abs-cam-final' },
         );
-        return tf.relu(total);
+        return { map: tf.relu(total), params: { maskedPasses: representatives.length } };
       } finally {
         total.dispose();
       }
@@ -108,7 +115,7 @@ async function perTarget(
   model: Classifier,
   image: tf.Tensor4D,
   context: MethodContext,
-  compute: (pass: LayerGradient, target: ResolvedTarget) => tf.Tensor2D | Promise<tf.Tensor2D>,
+  compute: (pass: LayerGradient, target: ResolvedTarget) => Promise<Computed> | Computed,
 ): Promise<SaliencyMap[]> {
   const [layer] = context.layers;
   const maps: SaliencyMap[] = [];
@@ -116,8 +123,10 @@ async function perTarget(
     const pass = await (model as WhiteBoxClassifier).activationsAndGradient(image, layer, target.index);
     let map: tf.Tensor2D | undefined;
     try {
-      map = await compute(pass, target);
-      maps.push(await toSaliencyMap(map, target, layer));
+      const computed = await compute(pass, target);
+      map = computed instanceof tf.Tensor ? computed : computed.map;
+      const extra = computed instanceof tf.Tensor ? {} : computed.params;
+      maps.push(await toSaliencyMap(map, target, layer, extra));
     } finally {
       tf.dispose([pass.activations, pass.gradient, pass.logits, ...(map ? [map] : [])]);
     }
@@ -129,7 +138,10 @@ function inputSize(model: Classifier): [number, number] {
   return [model.input.height, model.input.width];
 }
 
-async function toSaliencyMap(map: tf.Tensor2D, target: ResolvedTarget, layer: LayerHandle): Promise<SaliencyMap> {
+/** A method's map, with what it reports of its run beside the target and layer. */
+type Computed = tf.Tensor2D | { map: tf.Tensor2D; params: Record<string, unknown> };
+
+async function toSaliencyMap(map: tf.Tensor2D, target: ResolvedTarget, layer: LayerHandle, extra: Record<string, unknown>): Promise<SaliencyMap> {
   const [height, width] = map.shape;
   return saliencyMap({
     data: Float32Array.from(await map.data()),
@@ -138,6 +150,6 @@ async function toSaliencyMap(map: tf.Tensor2D, target: ResolvedTarget, layer: La
     classIndex: target.index,
     className: target.name,
     method: '',
-    params: { target: target.index, layer: layer.name },
+    params: { target: target.index, layer: layer.name, ...extra },
   });
 }

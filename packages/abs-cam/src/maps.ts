@@ -17,23 +17,35 @@ export function initMap(activations: tf.Tensor4D, gradient: tf.Tensor4D, size: r
 }
 
 /**
- * Final's masks for channels `[start, end)`: `M_k = norm(up(w_k · A_k))`, shape `[end − start, H, W, 1]`.
+ * The weighted activation maps `w_k · A_k`, one row of `h·w` values per channel (`[K', h·w]`
+ * row-major): channels with equal rows have equal masks, so their masked inputs are scored once.
+ */
+export async function weightedChannels(activations: tf.Tensor4D, weights: tf.Tensor1D): Promise<Float32Array> {
+  const [, h, w, k] = activations.shape;
+  const rows = tf.tidy(() => tf.reshape(tf.transpose(tf.mul(activations, weights), [3, 1, 2, 0]), [k, h * w]));
+  try {
+    return (await rows.data()) as Float32Array;
+  } finally {
+    rows.dispose();
+  }
+}
+
+/**
+ * Final's masks for the given channels: `M_k = norm(up(w_k · A_k))`, shape `[channels, H, W, 1]`.
  * Computed per batch of channels so memory follows the batch, not K'.
  */
 export function channelMasks(
   activations: tf.Tensor4D,
   weights: tf.Tensor1D,
   size: readonly [number, number],
-  start: number,
-  end: number,
+  channels: readonly number[],
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [, h, w] = activations.shape;
-    const count = end - start;
-    const picked = tf.slice(activations, [0, 0, 0, start], [1, h, w, count]);
-    const weighted = tf.mul(picked, tf.slice(weights, [start], [count]));
+    const indices = tf.tensor1d(channels as number[], 'int32');
+    const weighted = tf.mul(tf.gather(activations, indices, 3), tf.gather(weights, indices));
     // [1, h, w, n] → [n, h, w, 1]: one single-channel map per channel.
-    const perChannel = tf.reshape(tf.transpose(weighted, [3, 1, 2, 0]), [count, h, w, 1]) as tf.Tensor4D;
+    const perChannel = tf.reshape(tf.transpose(weighted, [3, 1, 2, 0]), [channels.length, h, w, 1]) as tf.Tensor4D;
     return minMaxNormalize(resizeMaps(perChannel, size), ABS_CAM_EPSILON);
   });
 }

@@ -68,7 +68,7 @@ describe.each(TEST_BACKENDS)('Abs-CAM arithmetic on %s', (backend) => {
     const a = uniformArray(h * w * k, 4, -2, 2);
     const weights = uniformArray(k, 5, 0, 1);
     const values = valuesOf(() =>
-      tf.tidy(() => channelMasks(tf.tensor4d(a, [1, h, w, k]), tf.tensor1d(weights), [9, 10], 1, 4)),
+      tf.tidy(() => channelMasks(tf.tensor4d(a, [1, h, w, k]), tf.tensor1d(weights), [9, 10], [1, 2, 3])),
     );
     expect(values.length).toBe(3 * 9 * 10);
     for (let c = 1; c < 4; c++) {

@@ -39,9 +39,9 @@ export const ablationCam = defineCam({
     const min = (await tf.min(activations).data())[0];
     const value = min === 0 ? 0 : min - ABLATION_OFFSET;
     pass.record('ablationValue', value);
-    const logits = await channelLogits(pass, env, 'ablation-cam', ({ start, end }) => {
+    const logits = await channelLogits(pass, env, 'ablation-cam', (channels) => {
       const ablated = tf.tidy(() => {
-        const mask = tf.reshape(tf.cast(tf.oneHot(tf.range(start, end, 1, 'int32'), k), 'float32'), [end - start, 1, 1, k]);
+        const mask = tf.reshape(tf.cast(tf.oneHot(tf.tensor1d(channels, 'int32'), k), 'float32'), [channels.length, 1, 1, k]);
         return tf.add(tf.mul(activations, tf.sub(1, mask)), tf.mul(mask, value)) as tf.Tensor4D;
       });
       return env.model.forwardFrom!(image, layer, ablated);

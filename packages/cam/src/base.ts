@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   camFromLayers,
+  distinctRows,
   runBatched,
   saliencyMap,
   scoped,
   throwIfAborted,
-  type BatchRange,
   type LayerGradient,
   type LayerHandle,
   type MethodContext,
@@ -179,46 +179,63 @@ export function channelSum(x: tf.Tensor): tf.Tensor4D {
 
 /**
  * The logits of one forward pass per channel of the layer, every class, row-major
- * `[k][numClasses]`: `batch(range)` gives the logits `[end − start, numClasses]` of channels
- * `start … end − 1`. Runs in batches of `context.batchSize` with progress (`stage`; `done` counts
- * channels over all the layers of the run) and cancellation; computed once per layer and shared
- * by the targets, since the passes do not depend on the class.
+ * `[k][numClasses]`: `batch(channels)` gives the logits `[channels.length, numClasses]` of those
+ * channels' passes. With `sameInput` (one row per channel, `rowLength` values each: what the
+ * channel's input is made from), channels whose rows are byte-identical make the same input, so
+ * only the first of them is run and the others share its logits. Runs in batches of
+ * `context.batchSize` with progress (`stage`; `done` counts channels over all the layers of the
+ * run) and cancellation; computed once per layer and shared by the targets, since the passes do
+ * not depend on the class.
  */
 export async function channelLogits(
   pass: ActivationPass,
   env: CamEnv,
   stage: string,
-  batch: (range: BatchRange) => Promise<tf.Tensor2D>,
+  batch: (channels: number[]) => Promise<tf.Tensor2D>,
+  sameInput?: { rows: Float32Array; rowLength: number },
 ): Promise<Float32Array> {
   const key = `channel-logits:${stage}`;
   const cached = pass.memo.get(key);
-  if (cached instanceof Float32Array) return cached;
+  if (cached instanceof Float32Array) {
+    pass.record('passes', pass.memo.get(`${key}:passes`));
+    return cached;
+  }
   const { context, model } = env;
   const channels = (layer: LayerHandle) => layer.shape[layer.shape.length - 1];
   const offset = context.layers.slice(0, pass.layerIndex).reduce((sum, l) => sum + channels(l), 0);
   const total = context.layers.reduce((sum, l) => sum + channels(l), 0);
   const k = pass.activations.shape[3];
   const classes = model.numClasses;
-  const out = new Float32Array(k * classes);
+  const everyChannel = Array.from({ length: k }, (_, i) => i);
+  const groups = sameInput ? distinctRows(sameInput.rows, sameInput.rowLength) : undefined;
+  const run = groups?.representatives ?? everyChannel;
+  const distinct = new Float32Array(run.length * classes);
+  // Progress counts channels: those that share a pass are done with it.
+  const covered = new Int32Array(run.length + 1);
+  for (let g = 0; g < run.length; g++) covered[g + 1] = covered[g] + (groups ? groups.sizes[g] : 1);
   const { onProgress } = context;
   await runBatched(
-    k,
+    run.length,
     async (range) => {
-      const logits = await batch(range);
+      const logits = await batch(run.slice(range.start, range.end));
       const rows = range.end - range.start;
       if (logits.shape[0] !== rows || logits.shape[1] !== classes) {
-        throw new Error(`${stage}: expected logits [${rows}, ${classes}] for channels ${range.start}…${range.end - 1}, got [${logits.shape.join(', ')}]`);
+        throw new Error(`${stage}: expected logits [${rows}, ${classes}] for ${rows} channels, got [${logits.shape.join(', ')}]`);
       }
       return (await logits.data()) as Float32Array;
     },
-    (values, range) => out.set(values, range.start * classes),
+    (values, range) => distinct.set(values, range.start * classes),
     {
       batchSize: context.batchSize,
       signal: context.signal,
       stage,
-      onProgress: onProgress && ((event) => onProgress({ stage, done: offset + event.done, total })),
+      onProgress: onProgress && ((event) => onProgress({ stage, done: offset + covered[event.done], total })),
     },
   );
+  pass.record('passes', run.length);
+  pass.memo.set(`${key}:passes`, run.length);
+  const out = groups ? new Float32Array(k * classes) : distinct;
+  if (groups) groups.groupOf.forEach((group, channel) => out.set(distinct.subarray(group * classes, (group + 1) * classes), channel * classes));
   pass.memo.set(key, out);
   return out;
 }

@@ -7,7 +7,8 @@ const EPSILON = 1e-8;
 /**
  * Score-CAM, no gradients: each channel, upsampled to the input bilinearly with aligned corners
  * (PyTorch's `UpsamplingBilinear2d`) and min-max normalised, masks the input; `s_k = y_c(x ⊙ M_k)`
- * (the raw logit) through `predict`, so the model's fast engine runs the K passes;
+ * (the raw logit) through `predict`, so the model's fast engine runs the K passes, one per distinct
+ * channel (equal channels, such as the dead ones, make equal masks);
  * `w = softmax_k(s)`; `Σ_k w_k · A_k`. Masks are made per batch, so memory follows the batch size.
  */
 export const scoreCam = defineCam({
@@ -22,17 +23,20 @@ export const scoreCam = defineCam({
   usesGradient: false,
   raw: async (pass, env) => {
     const { image, activations, target } = pass;
-    const [, h, w] = activations.shape;
-    const logits = await channelLogits(pass, env, 'score-cam', ({ start, end }) => {
+    const [, h, w, k] = activations.shape;
+    const rows = tf.tidy(() => tf.reshape(tf.transpose(activations, [3, 1, 2, 0]), [k, h * w]));
+    const sameInput = { rows: (await rows.data()) as Float32Array, rowLength: h * w };
+    rows.dispose();
+    const logits = await channelLogits(pass, env, 'score-cam', (picked) => {
       const masked = tf.tidy(() => {
-        const channels = tf.transpose(tf.slice(activations, [0, 0, 0, start], [1, h, w, end - start]), [3, 1, 2, 0]);
+        const channels = tf.transpose(tf.gather(activations, tf.tensor1d(picked, 'int32'), 3), [3, 1, 2, 0]);
         const up = tf.image.resizeBilinear(channels as tf.Tensor4D, env.size, true, false);
         const min = tf.min(up, [1, 2, 3], true);
         const masks = tf.div(tf.sub(up, min), tf.add(tf.sub(tf.max(up, [1, 2, 3], true), min), EPSILON));
         return tf.mul(image, masks) as tf.Tensor4D;
       });
       return env.model.predict(masked);
-    });
+    }, sameInput);
     const weights = softmax(classColumn(logits, env.model.numClasses, target.index));
     return weightedSum(activations, tf.tensor4d(weights, [1, 1, 1, weights.length]));
   },

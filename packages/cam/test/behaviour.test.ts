@@ -222,13 +222,30 @@ describe('tiny-chelsea (LayersModel)', () => {
     },
   );
 
-  it('Score-CAM over two layers counts progress over both layers\' channels', async () => {
+  it('Score-CAM over two layers counts progress over both layers\' channels, one pass per distinct channel', async () => {
+    const distinct: number[] = [];
+    for (const name of ['layer3', 'layer4']) {
+      const pass = await model.activationsAndGradient(image, model.resolveLayer(name), 1);
+      const [, h, w, k] = pass.activations.shape;
+      const channels = tf.transpose(pass.activations, [3, 1, 2, 0]);
+      const values = await channels.data();
+      distinct.push(new Set(Array.from({ length: k }, (_, c) => values.slice(c * h * w, (c + 1) * h * w).join())).size);
+      tf.dispose([channels, pass.activations, pass.gradient, pass.logits]);
+    }
+    // layer4 of this model has dead channels: equal activations make equal masks.
+    expect(distinct[0]).toBe(32);
+    expect(distinct[1]).toBeLessThan(64);
     const events: ProgressEvent[] = [];
     const maps = await expectNoLeak(() =>
       explainWith(scoreCam, model, image, { targets: [1, 2], layer: ['layer3', 'layer4'], batchSize: 32, onProgress: (e) => events.push(e) }),
     );
     expect(maps).toHaveLength(2);
-    expect(events.map((e) => e.done)).toEqual([32, 64, 96]);
+    for (const map of maps) expect(map.params.passes).toEqual(distinct);
+    const done = events.map((e) => e.done);
+    expect(done).toHaveLength(1 + Math.ceil(distinct[1] / 32));
+    expect(done[0]).toBe(32);
+    expect(done.at(-1)).toBe(96);
+    expect(done.every((d, i) => i === 0 || d > done[i - 1])).toBe(true);
     expect(events.every((e) => e.total === 96 && e.stage === 'score-cam')).toBe(true);
   });
 

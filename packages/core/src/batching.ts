@@ -18,33 +18,76 @@ export interface BatchOptions extends LongWorkOptions {
 
 export const DEFAULT_BATCH_SIZE = 32;
 
+/** What `reduce` may answer: `'stop'` ends the run after this batch (a stopping rule). */
+export type BatchVerdict = void | 'stop';
+
 /**
  * Runs `step` over `total` items in batches of `batchSize`, one after another. Each step runs in
  * its own tensor scope, like `tf.tidy` but allowing `await`: every tensor it creates is disposed
  * when it ends, except those it returns (hand them to `reduce` and dispose them there). Progress is
  * reported after each batch; the signal is checked before each batch and rejects with an
- * `AbortError`, leaking no tensors.
+ * `AbortError`, leaking no tensors. Resolves to the number of items done, fewer than `total` when
+ * `reduce` answered `'stop'`.
  */
-export async function runBatched<T>(
+export function runBatched<T>(
   total: number,
   step: (range: BatchRange) => Promise<T> | T,
-  reduce: (result: T, range: BatchRange) => void,
+  reduce: (result: T, range: BatchRange) => BatchVerdict | Promise<BatchVerdict>,
   options: BatchOptions = {},
-): Promise<void> {
+): Promise<number> {
+  return runPipelined(total, (range) => range, (range) => step(range), reduce, options);
+}
+
+/**
+ * `runBatched` with the host-side work of each batch split off: `prepare(range)` (plain JS, no
+ * tensors: drawing masks, building masked inputs) runs for batch i+1 while batch i's `step` waits
+ * on the engine, so an engine that works off the main thread (onnxruntime, a worker pool) is
+ * never idle waiting for its next input.
+ */
+export async function runPipelined<P, T>(
+  total: number,
+  prepare: (range: BatchRange) => P,
+  step: (prepared: P, range: BatchRange) => Promise<T> | T,
+  reduce: (result: T, range: BatchRange) => BatchVerdict | Promise<BatchVerdict>,
+  options: BatchOptions = {},
+): Promise<number> {
   const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
   const stage = options.stage ?? 'batches';
-  for (let start = 0, index = 0; start < total; start += batchSize, index++) {
+  const rangeAt = (start: number, index: number): BatchRange => ({ start, end: Math.min(total, start + batchSize), index });
+  if (total <= 0) {
     throwIfAborted(options.signal);
-    const range = { start, end: Math.min(total, start + batchSize), index };
-    const result = await scoped(() => step(range));
+    return 0;
+  }
+  throwIfAborted(options.signal);
+  let range = rangeAt(0, 0);
+  let prepared = prepare(range);
+  for (;;) {
+    throwIfAborted(options.signal);
+    const current = range;
+    const pending = scoped(() => step(prepared, current));
+    const following = current.end < total ? rangeAt(current.end, current.index + 1) : undefined;
+    if (following) {
+      try {
+        prepared = prepare(following);
+      } catch (error) {
+        await pending.then(disposeTensors, () => undefined);
+        throw error;
+      }
+    }
+    const result = await pending;
+    let verdict: BatchVerdict;
     try {
-      reduce(result, range);
+      verdict = await reduce(result, current);
     } finally {
       disposeTensors(result);
     }
-    options.onProgress?.({ stage, done: range.end, total });
+    options.onProgress?.({ stage, done: current.end, total });
+    if (verdict === 'stop' || !following) {
+      throwIfAborted(options.signal);
+      return current.end;
+    }
+    range = following;
   }
-  throwIfAborted(options.signal);
 }
 
 /** Runs possibly-async `work` in a tensor scope; tensors it creates and does not return are disposed. */

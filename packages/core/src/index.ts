@@ -9,6 +9,7 @@ export { pilResize, type PilFilter } from './resample.js';
 export * from './npy.js';
 export * from './random.js';
 export * from './batching.js';
+export * from './distinct.js';
 export * from './backend/select.js';
 export { registerGradientKernels } from './backend/kernels/register.js';
 export { LayersClassifier } from './models/layers-classifier.js';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from './helpers.js';
-import { runBatched, scoped } from '../src/batching.js';
+import { runBatched, runPipelined, scoped } from '../src/batching.js';
+import { distinctRows } from '../src/distinct.js';
 import type { ProgressEvent } from '../src/progress.js';
 
 describe('runBatched', () => {
@@ -13,7 +14,9 @@ describe('runBatched', () => {
     await runBatched(
       10,
       ({ start, end }) => [start, end] as [number, number],
-      (range) => seen.push(range),
+      (range) => {
+        seen.push(range);
+      },
       { batchSize: 4, stage: 'test', onProgress: (e) => events.push(e) },
     );
     expect(seen).toEqual([[0, 4], [4, 8], [8, 10]]);
@@ -94,5 +97,94 @@ describe('runBatched', () => {
     });
     expect(tf.memory().numTensors).toBe(before + 1);
     kept.dispose();
+  });
+});
+
+describe('runPipelined', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it("prepares batch i + 1 while batch i's step waits, and reduces in order", async () => {
+    const log: string[] = [];
+    const done = await runPipelined(
+      7,
+      ({ index }) => {
+        log.push(`prepare ${index}`);
+        return index * 10;
+      },
+      async (prepared, { index }) => {
+        log.push(`step ${index} start`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        log.push(`step ${index} end`);
+        return prepared;
+      },
+      (value, { index }) => {
+        log.push(`reduce ${index}=${value}`);
+      },
+      { batchSize: 3 },
+    );
+    expect(done).toBe(7);
+    expect(log).toEqual([
+      'prepare 0', 'step 0 start', 'prepare 1', 'step 0 end', 'reduce 0=0',
+      'step 1 start', 'prepare 2', 'step 1 end', 'reduce 1=10',
+      'step 2 start', 'step 2 end', 'reduce 2=20',
+    ]);
+  });
+
+  it("ends after the batch whose reduce answers 'stop', and says how many items were done", async () => {
+    const events: ProgressEvent[] = [];
+    const reduced: number[] = [];
+    const done = await runPipelined(
+      100,
+      (range) => range.end,
+      (end) => end,
+      (end) => {
+        reduced.push(end);
+        return end >= 25 ? 'stop' : undefined;
+      },
+      { batchSize: 10, onProgress: (e) => events.push(e) },
+    );
+    expect(done).toBe(30);
+    expect(reduced).toEqual([10, 20, 30]);
+    expect(events.at(-1)).toEqual({ stage: 'batches', done: 30, total: 100 });
+    expect(await runBatched(5, () => 1, () => {}, { batchSize: 2 })).toBe(5);
+  });
+
+  it('rejects with the error of a failing prepare once the step in flight has ended, leaking nothing', async () => {
+    const before = tf.memory().numTensors;
+    let stepEnded = false;
+    const run = runPipelined(
+      20,
+      ({ index }) => {
+        if (index === 1) throw new Error('no masks for batch 1');
+        return index;
+      },
+      async () => {
+        const kept = tf.ones([4, 4]);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        stepEnded = true;
+        return kept;
+      },
+      () => {},
+      { batchSize: 10 },
+    );
+    await expect(run).rejects.toThrow('no masks for batch 1');
+    expect(stepEnded).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('distinctRows', () => {
+  it('groups byte-identical rows under their first row, counting each group', () => {
+    const rows = Float32Array.from([1, 2, 0, 0, 1, 2, 0, -0, 0, 0, 3, 4]);
+    const { representatives, groupOf, sizes } = distinctRows(rows, 2);
+    expect(representatives).toEqual([0, 1, 3, 5]);
+    expect(Array.from(groupOf)).toEqual([0, 1, 0, 2, 1, 3]);
+    expect(Array.from(sizes)).toEqual([2, 2, 1, 1]);
+  });
+
+  it('keeps every row when all differ, and takes a view into a larger buffer', () => {
+    const buffer = Float32Array.from([9, 1, 2, 3, 4, 5, 6]);
+    const { representatives } = distinctRows(buffer.subarray(1), 3);
+    expect(representatives).toEqual([0, 1]);
   });
 });

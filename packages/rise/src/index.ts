@@ -9,3 +9,4 @@ export * from './masks/loaded.js';
 export * from './masks/npy.js';
 export * from './upsample.js';
 export * from './methods.js';
+export * from './stability.js';

@@ -1,6 +1,7 @@
 import { XaiError, type InputSpec } from '@xai/core';
 import { binaryMasks } from './masks/binary.js';
 import { gaussianMasks } from './masks/gaussian.js';
+import type { MaskOrder } from './masks/grid.js';
 import type { MaskSource } from './masks/source.js';
 
 export interface MaskOptions {
@@ -14,6 +15,8 @@ export interface MaskOptions {
   p1?: number;
   /** Seed of the mask generator; 0 by default. */
   seed?: number;
+  /** Order of the generator's draws: `reference` (NumPy's masks for a seed, the default) or `per-mask`. */
+  maskOrder?: MaskOrder;
 }
 
 export const RISE_DEFAULTS = { n: 4000, s: 8, p1: 0.5, seed: 0 } as const;
@@ -22,7 +25,7 @@ export const RISE_DEFAULTS = { n: 4000, s: 8, p1: 0.5, seed: 0 } as const;
 export function maskSourceFor(input: InputSpec, options: MaskOptions): MaskSource {
   const masks = options.masks ?? 'binary';
   if (typeof masks === 'object' && masks !== null) {
-    const extra = (['n', 's', 'p1', 'seed'] as const).filter((key) => options[key] !== undefined);
+    const extra = (['n', 's', 'p1', 'seed', 'maskOrder'] as const).filter((key) => options[key] !== undefined);
     if (extra.length > 0) {
       throw new XaiError(
         `${extra.join(', ')} describe generated masks, but a mask set was given; set them when making or loading the masks`,
@@ -35,6 +38,7 @@ export function maskSourceFor(input: InputSpec, options: MaskOptions): MaskSourc
     n: options.n ?? RISE_DEFAULTS.n,
     s: options.s ?? RISE_DEFAULTS.s,
     seed: options.seed ?? RISE_DEFAULTS.seed,
+    order: options.maskOrder,
     height: input.height,
     width: input.width,
   };

@@ -1,5 +1,6 @@
-import type { MethodDescriptor, ParamSpec } from '@xai/core';
+import { XaiError, type MethodDescriptor, type ParamSpec } from '@xai/core';
 import { RISE_DEFAULTS } from './mask-options.js';
+import { MASK_ORDERS, type MaskOrder } from './masks/grid.js';
 import type { MaskSource } from './masks/source.js';
 import { rise, type ScoreKind } from './rise.js';
 
@@ -20,7 +21,16 @@ const SCORES: ParamSpec = {
   name: 'scores', type: 'choice', default: 'prob', choices: ['prob', 'logit'], help: 'weight masks by softmax probabilities or raw logits',
 };
 
-type Drawn = { n: number; s: number; seed: number; scores: ScoreKind; p1?: number };
+const UNTIL_STABLE: ParamSpec = {
+  name: 'untilStable', type: 'number', default: 0, min: 0, max: 1,
+  help: "stop once the map's relative standard error is below this (0: off; n is the ceiling; about 1 − Pearson with the exact map ≈ ε²/2)",
+};
+const MASK_ORDER: ParamSpec = {
+  name: 'maskOrder', type: 'choice', default: 'auto', choices: ['auto', ...MASK_ORDERS],
+  help: "order of the generator's draws: reference (the reference code's NumPy masks for a seed), per-mask (mask i depends only on seed and i), auto (per-mask with until-stable, else reference)",
+};
+
+type Drawn = { n: number; s: number; seed: number; scores: ScoreKind; p1?: number; untilStable: number; maskOrder: 'auto' | MaskOrder };
 
 function riseMethod(id: string, label: string, masks: 'binary' | 'gaussian', params: readonly ParamSpec[]): MethodDescriptor {
   return {
@@ -31,10 +41,18 @@ function riseMethod(id: string, label: string, masks: 'binary' | 'gaussian', par
     layers: 'none',
     everyClassAtOnce: true,
     params,
+    check: (_model, params) => {
+      const { untilStable, maskOrder } = params as Drawn;
+      if (untilStable > 0 && maskOrder === 'reference') {
+        throw new XaiError(`${id}: until-stable needs mask order per-mask (or auto): in the reference order every mask depends on n`);
+      }
+    },
     run: (model, image, params, context) => {
-      const { n, s, seed, scores, p1 } = params as Drawn;
+      const { n, s, seed, scores, p1, untilStable, maskOrder } = params as Drawn;
       return rise(model, image, {
         masks, n, s, seed, scores, ...(masks === 'binary' ? { p1 } : {}),
+        ...(untilStable > 0 ? { untilStable } : {}),
+        ...(maskOrder === 'auto' ? {} : { maskOrder }),
         classes: context.targets.map((t) => t.index),
         batchSize: context.batchSize, onProgress: context.onProgress, signal: context.signal,
       });
@@ -43,9 +61,9 @@ function riseMethod(id: string, label: string, masks: 'binary' | 'gaussian', par
 }
 
 /** RISE with binary grid masks (the paper's). */
-export const riseBinary = riseMethod('rise', 'RISE', 'binary', [N, S, P1, SEED, SCORES]);
+export const riseBinary = riseMethod('rise', 'RISE', 'binary', [N, S, P1, SEED, SCORES, UNTIL_STABLE, MASK_ORDER]);
 /** RISE with Gaussian grid masks, normalised by the masks' mean. */
-export const riseGaussian = riseMethod('rise-gaussian', 'RISE (Gaussian masks)', 'gaussian', [N, S, SEED, SCORES]);
+export const riseGaussian = riseMethod('rise-gaussian', 'RISE (Gaussian masks)', 'gaussian', [N, S, SEED, SCORES, UNTIL_STABLE, MASK_ORDER]);
 
 export const RISE_METHODS: readonly MethodDescriptor[] = [riseBinary, riseGaussian];
 

@@ -4,8 +4,9 @@ import {
   checkBatchSize,
   checkImage,
   DEFAULT_BATCH_SIZE,
-  runBatched,
+  runPipelined,
   saliencyMap,
+  topClasses,
   type Classifier,
   type LongWorkOptions,
   type SaliencyMap,
@@ -13,6 +14,7 @@ import {
 import { resolveClasses, type ClassSelection } from './classes.js';
 import { maskSourceFor, type MaskOptions } from './mask-options.js';
 import type { MaskSource, MaskStream } from './masks/source.js';
+import { MIN_MASKS_TO_STOP, NoiseEstimate } from './stability.js';
 
 /** What the model's output is turned into before weighting the masks. */
 export type ScoreKind = 'prob' | 'logit';
@@ -22,6 +24,19 @@ export interface RiseOptions extends MaskOptions, LongWorkOptions {
   scores?: ScoreKind;
   /** Classes to explain; the top class of the intact image by default. */
   classes?: ClassSelection;
+  /**
+   * A stopping rule: after each batch, stop once the maps' relative standard error (see
+   * `relativeStandardError`) is below this, never before 100 masks; `n` stays the ceiling. Needs
+   * drawn masks in the `per-mask` order, which it chooses unless `maskOrder` says otherwise.
+   */
+  untilStable?: number;
+}
+
+interface Accumulated {
+  sums: Float32Array;
+  mean: number;
+  masksUsed: number;
+  relativeError?: number;
 }
 
 /**
@@ -34,21 +49,25 @@ export async function rise(model: Classifier, image: tf.Tensor, options: RiseOpt
   if (scores !== 'prob' && scores !== 'logit') {
     throw new XaiError(`scores: unknown kind ${JSON.stringify(scores)}; accepted: 'prob', 'logit'`);
   }
-  const source = maskSourceFor(model.input, options);
+  const untilStable = checkUntilStable(options);
+  const source = maskSourceFor(model.input, untilStable === undefined ? options : { ...options, maskOrder: 'per-mask' });
   checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
   const input = checkImage(model, image, 'RISE');
-  let classes: number[], sums: Float32Array, mean: number;
+  let classes: number[], result: Accumulated;
   try {
     classes = await resolveClasses(model, input, options.classes);
-    ({ sums, mean } = await accumulate(model, input, source, classes, scores, options));
+    const watched = untilStable === undefined ? [] : await watchedRows(model, input, classes);
+    result = await accumulate(model, input, source, classes, scores, { untilStable, watched }, options);
   } finally {
     if (input !== image) input.dispose();
   }
 
+  const { sums, mean, masksUsed, relativeError } = result;
   const pixels = source.height * source.width;
-  const divisor = source.count * mean;
+  const divisor = masksUsed * mean;
   const method = source.kind === 'binary' ? 'rise' : `rise-${source.kind}`;
-  const params = { ...source.params, masks: source.kind, scores, normalizingMean: mean };
+  const stopping = untilStable === undefined ? {} : { untilStable, relativeError };
+  const params = { ...source.params, masks: source.kind, scores, normalizingMean: mean, masksUsed, ...stopping };
   return classes.map((classIndex, row) => {
     const data = new Float32Array(pixels);
     for (let i = 0; i < pixels; i++) data[i] = sums[row * pixels + i] / divisor;
@@ -64,15 +83,20 @@ export async function rise(model: Classifier, image: tf.Tensor, options: RiseOpt
   });
 }
 
-/** Streams the masks through the model: `Σ_i f(x ⊙ M_i) · M_i` for the chosen classes. */
+/**
+ * Streams the masks through the model: `Σ_i f(x ⊙ M_i) · M_i` for the chosen classes, the next
+ * batch's masks drawn and applied while the engine scores the current one. With a stopping rule
+ * it also sums `f² · M²`, and ends after the first batch whose error estimate is below it.
+ */
 async function accumulate(
   model: Classifier,
   image: tf.Tensor4D,
   source: MaskSource,
   classes: number[],
   scores: ScoreKind,
+  { untilStable, watched }: { untilStable?: number; watched: number[] },
   options: LongWorkOptions,
-): Promise<{ sums: Float32Array; mean: number }> {
+): Promise<Accumulated> {
   const { height, width } = source;
   const channels = image.shape[3];
   const pixels = height * width;
@@ -80,30 +104,81 @@ async function accumulate(
   const stream: MaskStream = source.open();
   const classIndices = tf.tensor1d(classes, 'int32');
   let total = tf.zeros([classes.length, pixels]);
+  const noise = untilStable === undefined ? undefined : new NoiseEstimate(watched, pixels);
+  let relativeError: number | undefined;
   try {
-    await runBatched(
+    const masksUsed = await runPipelined(
       source.count,
-      async ({ start, end, index }) => {
+      ({ start, end }) => {
+        const maskValues = stream.next(end - start);
+        return { maskValues, maskedValues: maskImage(imageValues, maskValues, channels) };
+      },
+      async ({ maskValues, maskedValues }, { start, end, index }) => {
         const count = end - start;
-        const maskValues = stream.next(count);
-        const masked = tf.tensor4d(maskImage(imageValues, maskValues, channels), [count, height, width, channels]);
-        const logits = await model.predict(masked);
+        const logits = await model.predict(tf.tensor4d(maskedValues, [count, height, width, channels]));
         await checkFinite(logits, index, start, end);
         const weights = tf.gather(scores === 'prob' ? tf.softmax(logits) : logits, classIndices, 1);
-        return tf.matMul(weights, tf.tensor2d(maskValues, [count, pixels]), true, false);
+        const masks = tf.tensor2d(maskValues, [count, pixels]);
+        const part = tf.matMul(weights, masks, true, false);
+        return { part, ...(noise ? await noiseTerms(weights, masks) : {}) };
       },
-      (part) => {
+      async ({ part, terms }, { end }) => {
         const next = tf.add(total, part);
         total.dispose();
         total = next;
+        if (!noise || !terms || untilStable === undefined) return;
+        noise.add(...terms);
+        relativeError = noise.relativeNoise((await total.data()) as Float32Array, end);
+        if (end >= MIN_MASKS_TO_STOP && relativeError < untilStable) return 'stop';
       },
       { ...options, stage: 'rise' },
     );
-    return { sums: (await total.data()) as Float32Array, mean: stream.normalizingMean() };
+    return { sums: (await total.data()) as Float32Array, mean: stream.normalizingMean(masksUsed), masksUsed, relativeError };
   } finally {
     total.dispose();
     classIndices.dispose();
   }
+}
+
+/** One batch's terms of the noise estimate: `Σ w² M²` per class and pixel, `Σ w m̄` and `Σ w² m̄²` per class. */
+async function noiseTerms(weights: tf.Tensor2D, masks: tf.Tensor2D): Promise<{ terms: [Float32Array, Float32Array, Float32Array] }> {
+  const squaredWeights = tf.square(weights);
+  const means = tf.mean(masks, 1, true);
+  const parts = [
+    tf.matMul(squaredWeights, tf.square(masks), true, false),
+    tf.matMul(weights, means, true, false),
+    tf.matMul(squaredWeights, tf.square(means), true, false),
+  ];
+  const [squares, levels, levelSquares] = (await Promise.all(parts.map((t) => t.data()))) as Float32Array[];
+  return { terms: [squares, levels, levelSquares] };
+}
+
+/**
+ * The maps the stopping rule follows: the intact image's top class when it is among those made
+ * (the map people look at; a near-zero probability's map is mostly noise and would never settle),
+ * else every map made.
+ */
+async function watchedRows(model: Classifier, image: tf.Tensor4D, classes: number[]): Promise<number[]> {
+  const [top] = classes.length === 1 ? classes : await topClasses(model, image, 1);
+  const row = classes.indexOf(top);
+  return row >= 0 ? [row] : classes.map((_, i) => i);
+}
+
+function checkUntilStable(options: RiseOptions): number | undefined {
+  const epsilon = options.untilStable;
+  if (epsilon === undefined) return undefined;
+  if (typeof epsilon !== 'number' || !(epsilon > 0 && epsilon <= 1)) {
+    throw new XaiError(`untilStable: the relative standard error to stop at must be a number in (0, 1], got ${String(epsilon)}`);
+  }
+  if (typeof options.masks === 'object' && options.masks !== null) {
+    throw new XaiError('untilStable needs drawn masks (binary or gaussian): a given mask set fixes N and the normalising mean');
+  }
+  if (options.maskOrder === 'reference') {
+    throw new XaiError(
+      "untilStable needs maskOrder 'per-mask': in the reference order every mask depends on N, so a run stopped early would not equal a run of that many masks",
+    );
+  }
+  return epsilon;
 }
 
 /**

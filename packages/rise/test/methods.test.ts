@@ -93,6 +93,6 @@ describe('RISE_METHODS', () => {
     expect(registry.ids()).toEqual(['rise', 'rise-gaussian']);
     for (const method of RISE_METHODS) expect([method.box, method.layers]).toEqual(['black', 'none']);
     const model = linearClassifier(size, uniformArray(features * numClasses, 1));
-    expect(prepareMethod(riseBinary, model, { params: { n: '7' } }).params).toEqual({ n: 7, s: 8, p1: 0.5, seed: 0, scores: 'prob' });
+    expect(prepareMethod(riseBinary, model, { params: { n: '7' } }).params).toEqual({ n: 7, s: 8, p1: 0.5, seed: 0, scores: 'prob', untilStable: 0, maskOrder: 'auto' });
   });
 });

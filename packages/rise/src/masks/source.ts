@@ -21,7 +21,8 @@ export interface MaskStream {
   next(count: number): Float32Array;
   /**
    * The mean a mask is taken to have: RISE divides `Σ f(x ⊙ M) · M` by N times this. The binary
-   * kind's p1, or the measured mean of all masks; read it once every mask has been drawn.
+   * kind's p1, or the measured mean of the first `count` masks drawn (all drawn by default); read
+   * it once those masks have been drawn.
    */
-  normalizingMean(): number;
+  normalizingMean(count?: number): number;
 }
