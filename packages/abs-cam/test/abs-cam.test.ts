@@ -83,6 +83,31 @@ describe.each(TEST_BACKENDS)('Abs-CAM on a white-box model with known gradients,
     image.dispose();
   });
 
+  it('Final scores the masked input of dead channels once (all-zero masks), and still equals SPEC.md', async () => {
+    await useBackend(backend);
+    const base = new SpatialLinearClassifier();
+    // Columns 1 and 3 of the channel mixing are zero: those feature maps, and so their masks, are all zero.
+    const mixing = Float32Array.from(base.V, (v, i) => (i % base.featureChannels === 1 || i % base.featureChannels === 3 ? 0 : v));
+    const model = new SpatialLinearClassifier({ mixing });
+    const values = uniformArray(model.size * model.size * model.channels, 21);
+    const image = tf.tensor4d(values, [1, model.size, model.size, model.channels]);
+    const layer = { h: model.size / 2, w: model.size / 2, k: model.featureChannels };
+    const map = await expectNoLeak(() => absCamFinal(model, image, { target: 2, batchSize: 1 }));
+    image.dispose();
+    expect(model.predictCalls).toBe(5);
+    expect(map.params.maskedPasses).toBe(5);
+    const expected = finalReference(
+      model.featuresReference(values),
+      model.gradientReference(2),
+      layer,
+      { H: model.size, W: model.size, C: model.channels },
+      values,
+      2,
+      (masked) => model.logitsReference(masked),
+    );
+    expect(maxAbsDiff(map.data, expected)).toBeLessThanOrEqual(1e-4 * maxAbs(expected));
+  });
+
   it('reports progress per batch of masked passes', async () => {
     await useBackend(backend);
     const { model, image } = setup();

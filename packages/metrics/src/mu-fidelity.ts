@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkImage, classIndex as checkClass, Random, runBatched, XaiError, type Classifier, type LongWorkOptions, type SaliencyMap } from '@xai/core';
+import { checkImage, classIndex as checkClass, Random, runPipelined, XaiError, type Classifier, type LongWorkOptions, type SaliencyMap } from '@xai/core';
 import { spearman } from './correlation.js';
 import { checkMap } from './validate.js';
 
@@ -78,9 +78,9 @@ export async function muFidelity(model: Classifier, image: tf.Tensor4D, map: Sal
   const imageSize = height * width * channels;
   const numClasses = model.numClasses;
   const logits = new Float32Array((subsets.length + 1) * numClasses);
-  await runBatched(
+  await runPipelined(
     subsets.length + 1,
-    async (range) => {
+    (range) => {
       const values = new Float32Array((range.end - range.start) * imageSize);
       for (let i = range.start; i < range.end; i++) {
         const offset = (i - range.start) * imageSize;
@@ -91,6 +91,9 @@ export async function muFidelity(model: Classifier, image: tf.Tensor4D, map: Sal
           if (removed[q]) values.fill(settings.baseline, offset + q * channels, offset + (q + 1) * channels);
         }
       }
+      return values;
+    },
+    async (values, range) => {
       const batch = await model.predict(tf.tensor4d(values, [range.end - range.start, height, width, channels]));
       return (await batch.data()) as Float32Array;
     },

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { runBatched, type BatchOptions, type Classifier } from '@xai/core';
+import { runPipelined, type BatchOptions, type Classifier } from '@xai/core';
 
 /** Class probabilities along a revealing sequence: row i is `softmax(f(image_i))`, `numClasses` wide. */
 export interface RevealScores {
@@ -14,7 +14,8 @@ export interface RevealScores {
  * pixels of `order` (all channels) taken from `end`. Many steps go through the model in one batch.
  * The batch is assembled on the host, each image from the previous one by copying `step` pixels:
  * exact (every value is start's or end's, bit for bit), linear in the batch size, and much cheaper
- * than broadcasting element-wise ops on the wasm backend. Memory is bounded by the batch size.
+ * than broadcasting element-wise ops on the wasm backend; the next batch is assembled while the
+ * engine scores the current one. Memory is bounded by the batch size.
  */
 export async function scoreRevealing(
   model: Classifier,
@@ -39,16 +40,19 @@ export async function scoreRevealing(
       for (let c = 0; c < channels; c++) current[offset + c] = endValues[offset + c];
     }
   };
-  await runBatched(
+  await runPipelined(
     points,
-    async (range) => {
+    (range) => {
       const count = range.end - range.start;
       const values = new Float32Array(count * imageSize);
       for (let b = 0; b < count; b++) {
         values.set(current, b * imageSize);
         revealNextStep();
       }
-      const logits = await model.predict(tf.tensor4d(values, [count, height, width, channels]));
+      return values;
+    },
+    async (values, range) => {
+      const logits = await model.predict(tf.tensor4d(values, [range.end - range.start, height, width, channels]));
       return (await tf.softmax(logits).data()) as Float32Array;
     },
     (values, range) => probabilities.set(values, range.start * numClasses),

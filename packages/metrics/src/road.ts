@@ -3,7 +3,7 @@ import {
   checkImage,
   classIndex as checkClass,
   Random,
-  runBatched,
+  runPipelined,
   XaiError,
   type Classifier,
   type LongWorkOptions,
@@ -126,15 +126,19 @@ export async function road(model: Classifier, image: tf.Tensor4D, map: SaliencyM
   ];
   const numClasses = model.numClasses;
   const probabilities = new Float32Array(plan.length * numClasses);
-  await runBatched(
+  // The imputations (the costly part at large sizes) of the next batch run while the engine scores this one.
+  await runPipelined(
     plan.length,
-    async (range) => {
+    (range) => {
       const values = new Float32Array((range.end - range.start) * imageSize);
       for (let i = range.start; i < range.end; i++) {
         const step = plan[i];
         const imputed = step ? roadImpute(pixels, { height, width, channels }, map.data, step.p, step.order, { ...settings, random }) : pixels;
         values.set(imputed, (i - range.start) * imageSize);
       }
+      return values;
+    },
+    async (values, range) => {
       const logits = await model.predict(tf.tensor4d(values, [range.end - range.start, height, width, channels]));
       return (await tf.softmax(logits).data()) as Float32Array;
     },
