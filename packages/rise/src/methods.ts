@@ -23,7 +23,7 @@ const SCORES: ParamSpec = {
 
 const UNTIL_STABLE: ParamSpec = {
   name: 'untilStable', type: 'number', default: 0, min: 0, max: 1,
-  help: "stop once the map's relative standard error is below this (0: off; n is the ceiling; about 1 − Pearson with the exact map ≈ ε²/2)",
+  help: "stop once the map's relative noise (its noise ÷ its contrast, as variances) is below this: its Pearson correlation with the exact map is then about 1/√(1 + ε) (0: off; n is the ceiling)",
 };
 const MASK_ORDER: ParamSpec = {
   name: 'maskOrder', type: 'choice', default: 'auto', choices: ['auto', ...MASK_ORDERS],

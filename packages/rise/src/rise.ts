@@ -14,7 +14,7 @@ import {
 import { resolveClasses, type ClassSelection } from './classes.js';
 import { maskSourceFor, type MaskOptions } from './mask-options.js';
 import type { MaskSource, MaskStream } from './masks/source.js';
-import { MIN_MASKS_TO_STOP, NoiseEstimate } from './stability.js';
+import { MIN_MASKS_TO_STOP, NoiseEstimate, type NoiseTerms } from './stability.js';
 
 /** What the model's output is turned into before weighting the masks. */
 export type ScoreKind = 'prob' | 'logit';
@@ -104,7 +104,7 @@ async function accumulate(
   const stream: MaskStream = source.open();
   const classIndices = tf.tensor1d(classes, 'int32');
   let total = tf.zeros([classes.length, pixels]);
-  const noise = untilStable === undefined ? undefined : new NoiseEstimate(watched, pixels);
+  const noise = untilStable === undefined ? undefined : new NoiseEstimate(watched, pixels, classes.length);
   let relativeError: number | undefined;
   try {
     const masksUsed = await runPipelined(
@@ -120,14 +120,14 @@ async function accumulate(
         const weights = tf.gather(scores === 'prob' ? tf.softmax(logits) : logits, classIndices, 1);
         const masks = tf.tensor2d(maskValues, [count, pixels]);
         const part = tf.matMul(weights, masks, true, false);
-        return { part, ...(noise ? await noiseTerms(weights, masks) : {}) };
+        return { part, terms: noise && (await noiseTerms(weights, masks, noise.directions())) };
       },
       async ({ part, terms }, { end }) => {
         const next = tf.add(total, part);
         total.dispose();
         total = next;
         if (!noise || !terms || untilStable === undefined) return;
-        noise.add(...terms);
+        noise.add(terms);
         relativeError = noise.relativeNoise((await total.data()) as Float32Array, end);
         if (end >= MIN_MASKS_TO_STOP && relativeError < untilStable) return 'stop';
       },
@@ -140,17 +140,19 @@ async function accumulate(
   }
 }
 
-/** One batch's terms of the noise estimate: `Σ w² M²` per class and pixel, `Σ w m̄` and `Σ w² m̄²` per class. */
-async function noiseTerms(weights: tf.Tensor2D, masks: tf.Tensor2D): Promise<{ terms: [Float32Array, Float32Array, Float32Array] }> {
+/** One batch's terms of the noise estimate (see `NoiseEstimate`). */
+async function noiseTerms(weights: tf.Tensor2D, masks: tf.Tensor2D, directions: Float32Array | undefined): Promise<NoiseTerms> {
   const squaredWeights = tf.square(weights);
   const means = tf.mean(masks, 1, true);
   const parts = [
     tf.matMul(squaredWeights, tf.square(masks), true, false),
     tf.matMul(weights, means, true, false),
     tf.matMul(squaredWeights, tf.square(means), true, false),
+    weights,
+    ...(directions ? [tf.matMul(masks, tf.tensor2d(directions, [masks.shape[1], directions.length / masks.shape[1]]))] : []),
   ];
-  const [squares, levels, levelSquares] = (await Promise.all(parts.map((t) => t.data()))) as Float32Array[];
-  return { terms: [squares, levels, levelSquares] };
+  const [squares, levels, levelSquares, weightValues, projections] = (await Promise.all(parts.map((t) => t.data()))) as Float32Array[];
+  return { squares, levels, levelSquares, weights: weightValues, projections };
 }
 
 /**

@@ -1,69 +1,111 @@
 /** The stopping rule never stops before this many masks: fewer give no usable error estimate. */
 export const MIN_MASKS_TO_STOP = 100;
 
+/** One batch's terms of the noise estimate, every class of the run in rows. */
+export interface NoiseTerms {
+  /** `Σ_i w_i² M_i²` per class and pixel, `[classes, pixels]`. */
+  squares: Float32Array;
+  /** `Σ_i w_i m̄_i` per class (`m̄_i`: the mask's spatial mean). */
+  levels: Float32Array;
+  /** `Σ_i (w_i m̄_i)²` per class. */
+  levelSquares: Float32Array;
+  /** The batch's scores `w_i`, `[count, classes]`. */
+  weights: Float32Array;
+  /** `M_i · d_r` for the watched maps' directions (`directions()`), `[count, watched]`; absent before there are any. */
+  projections?: Float32Array;
+}
+
 /**
- * Running sums from which the noise left in RISE maps is estimated: per watched map, with
- * `z_i = w_i M_i` (the mask weighted by the model's score), `Σ z_i²` per pixel and the sums of
- * the masks' spatial means `Σ w_i m̄_i` and `Σ (w_i m̄_i)²`. `Σ z_i` per pixel is the map itself.
+ * How much noise is left in RISE maps, from running sums over the masks. Every pixel of a map is a
+ * mean over masks of `z_i = w_i M_i` (`w_i` the model's score of `x ⊙ M_i`), so its squared
+ * standard error is the variance of `z_i` over `masks − 1`. Not all of that noise changes what the
+ * map shows: the part every pixel shares (the error of the masks' spatial mean) only shifts the
+ * map, and the part along the map's own pattern only rescales it. Both are taken out; the rest,
+ * the noise's expected spatial variance across the pattern, divided by the map's spatial variance
+ * less its noise, is the map's relative noise ε: its Pearson correlation with the map of
+ * infinitely many masks is about 1/√(1 + ε). Several maps are pooled.
  */
 export class NoiseEstimate {
   private readonly squares: Float64Array[];
   private readonly levels: Float64Array;
   private readonly levelSquares: Float64Array;
+  private readonly along: Float64Array;
+  private readonly alongSquares: Float64Array;
+  private projected = 0;
+  private direction?: Float32Array;
 
   constructor(
+    /** The rows (classes of the run) the estimate follows. */
     private readonly rows: readonly number[],
     private readonly pixels: number,
+    private readonly classes: number,
   ) {
     this.squares = rows.map(() => new Float64Array(pixels));
     this.levels = new Float64Array(rows.length);
     this.levelSquares = new Float64Array(rows.length);
-  }
-
-  /** Adds one batch: `Σ w² M²` per class and pixel, `Σ w m̄` and `Σ w² m̄²` per class (every class's row). */
-  add(squares: Float32Array, levels: Float32Array, levelSquares: Float32Array): void {
-    this.rows.forEach((row, r) => {
-      const target = this.squares[r];
-      const offset = row * this.pixels;
-      for (let p = 0; p < this.pixels; p++) target[p] += squares[offset + p];
-      this.levels[r] += levels[row];
-      this.levelSquares[r] += levelSquares[row];
-    });
+    this.along = new Float64Array(rows.length);
+    this.alongSquares = new Float64Array(rows.length);
   }
 
   /**
-   * The share of the maps' spatial variance that is still noise after `masks` masks, given
-   * `Σ w_i M_i` per class and pixel (`sums`). Each pixel is a mean over masks, so its squared
-   * standard error is the variance of `z_i` over `masks − 1`; neighbouring pixels share most of
-   * it (masks are smooth), and the shared part only shifts the map, so the error of the masks'
-   * mean is taken out: what remains is the noise's expected spatial variance. Divided by the
-   * map's spatial variance less that noise, it is the squared relative standard error of the
-   * map's contrast; the map's Pearson correlation with the map of infinitely many masks is then
-   * about 1/√(1 + ε). Several maps are pooled; Infinity while the noise hides them.
+   * The watched maps' patterns as unit vectors with mean 0, `[pixels, watched]`, from the last
+   * `relativeNoise`; the next batch's masks are projected on them. Undefined before the first.
    */
+  directions(): Float32Array | undefined {
+    return this.direction;
+  }
+
+  add(terms: NoiseTerms): void {
+    const count = terms.weights.length / this.classes;
+    this.rows.forEach((row, r) => {
+      const target = this.squares[r];
+      const offset = row * this.pixels;
+      for (let p = 0; p < this.pixels; p++) target[p] += terms.squares[offset + p];
+      this.levels[r] += terms.levels[row];
+      this.levelSquares[r] += terms.levelSquares[row];
+      if (!terms.projections) return;
+      for (let i = 0; i < count; i++) {
+        const value = terms.weights[i * this.classes + row] * terms.projections[i * this.rows.length + r];
+        this.along[r] += value;
+        this.alongSquares[r] += value * value;
+      }
+    });
+    if (terms.projections) this.projected += count;
+  }
+
+  /** ε after `masks` masks, given `Σ_i w_i M_i` per class and pixel (`sums`); Infinity while the noise hides the maps. */
   relativeNoise(sums: Float32Array, masks: number): number {
     if (masks < 2) return Infinity;
+    const variance = (sum: number, squares: number, count: number) => Math.max(0, squares / count - (sum / count) ** 2);
+    const direction = new Float32Array(this.pixels * this.rows.length);
     let noise = 0;
     let signal = 0;
     this.rows.forEach((row, r) => {
       const squares = this.squares[r];
       let meanOfMap = 0;
-      let meanOfSquaredMap = 0;
       let pixelNoise = 0;
       for (let p = 0; p < this.pixels; p++) {
         const mean = sums[row * this.pixels + p] / masks;
-        pixelNoise += Math.max(0, squares[p] / masks - mean * mean);
+        pixelNoise += variance(sums[row * this.pixels + p], squares[p], masks);
         meanOfMap += mean;
-        meanOfSquaredMap += mean * mean;
       }
-      pixelNoise /= this.pixels * (masks - 1);
       meanOfMap /= this.pixels;
-      const level = this.levels[r] / masks;
-      const levelNoise = Math.max(0, this.levelSquares[r] / masks - level * level) / (masks - 1);
-      const mapNoise = Math.max(0, pixelNoise - levelNoise);
-      noise += mapNoise;
-      signal += meanOfSquaredMap / this.pixels - meanOfMap * meanOfMap - mapNoise;
+      let spread = 0;
+      for (let p = 0; p < this.pixels; p++) {
+        const centred = sums[row * this.pixels + p] / masks - meanOfMap;
+        direction[p * this.rows.length + r] = centred;
+        spread += centred * centred;
+      }
+      const norm = Math.sqrt(spread);
+      for (let p = 0; p < this.pixels; p++) direction[p * this.rows.length + r] /= norm || 1;
+      const perPixel = (value: number) => value / (this.pixels * (masks - 1));
+      const shared = perPixel(variance(this.levels[r], this.levelSquares[r], masks) * this.pixels);
+      const centredNoise = Math.max(0, perPixel(pixelNoise) - shared);
+      const alongPattern = this.projected > 1 ? perPixel(variance(this.along[r], this.alongSquares[r], this.projected)) : 0;
+      noise += Math.max(0, centredNoise - alongPattern);
+      signal += spread / this.pixels - centredNoise;
     });
+    this.direction = direction;
     return signal > 0 ? noise / signal : Infinity;
   }
 }

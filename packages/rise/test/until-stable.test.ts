@@ -54,54 +54,66 @@ describe('mask order', () => {
 });
 
 describe('NoiseEstimate', () => {
-  // z_i = s + noise: the estimate should find var(noise)/M over var(s), whatever is common to all pixels.
-  function estimate(masks: number, commonSd: number, pixelSd: number): number {
-    const signal = Float32Array.from({ length: pixels }, (_, p) => Math.sin(p / 9) + (p % 16) / 8);
-    const common = normalArray(masks, 1, 0, commonSd);
-    const noise = normalArray(masks * pixels, 2, 0, pixelSd);
+  const signal = Float32Array.from({ length: pixels }, (_, p) => Math.sin(p / 9) + (p % 16) / 8);
+  const signalVariance = (() => {
+    const m = signal.reduce((a, b) => a + b, 0) / pixels;
+    return signal.reduce((a, b) => a + (b - m) ** 2, 0) / pixels;
+  })();
+
+  /** Feeds `z_i` (as masks with score 1) in two batches, the second projected on the first's pattern. */
+  function estimate(masks: number, z: (i: number, p: number) => number): number {
+    const estimate = new NoiseEstimate([0], pixels, 1);
     const sums = new Float32Array(pixels);
-    const squares = new Float32Array(pixels);
-    let level = 0;
-    let levelSquares = 0;
-    for (let i = 0; i < masks; i++) {
-      let mean = 0;
-      for (let p = 0; p < pixels; p++) {
-        const z = signal[p] + common[i] + noise[i * pixels + p];
-        sums[p] += z;
-        squares[p] += z * z;
-        mean += z / pixels;
+    let relative = Infinity;
+    for (const [start, end] of [[0, masks / 2], [masks / 2, masks]]) {
+      const count = end - start;
+      const squares = new Float32Array(pixels);
+      let levels = 0;
+      let levelSquares = 0;
+      const directions = estimate.directions();
+      const projections = directions && new Float32Array(count);
+      for (let i = start; i < end; i++) {
+        let level = 0;
+        for (let p = 0; p < pixels; p++) {
+          const value = z(i, p);
+          sums[p] += value;
+          squares[p] += value * value;
+          level += value / pixels;
+          if (projections && directions) projections[i - start] += value * directions[p];
+        }
+        levels += level;
+        levelSquares += level * level;
       }
-      level += mean;
-      levelSquares += mean * mean;
+      estimate.add({ squares, levels: Float32Array.of(levels), levelSquares: Float32Array.of(levelSquares), weights: new Float32Array(count).fill(1), projections });
+      relative = estimate.relativeNoise(sums, end);
     }
-    const estimate = new NoiseEstimate([0], pixels);
-    estimate.add(squares, Float32Array.of(level), Float32Array.of(levelSquares));
-    return estimate.relativeNoise(sums, masks);
+    return relative;
   }
 
   it('is the noise variance over M divided by the spatial variance of the map', () => {
-    const signalVariance = (() => {
-      const s = Array.from({ length: pixels }, (_, p) => Math.sin(p / 9) + (p % 16) / 8);
-      const m = s.reduce((a, b) => a + b, 0) / pixels;
-      return s.reduce((a, b) => a + (b - m) ** 2, 0) / pixels;
-    })();
+    const noise = normalArray(400 * pixels, 2, 0, 0.5);
     const expected = 0.5 ** 2 / 400 / signalVariance;
-    expect(estimate(400, 0, 0.5) / expected).toBeGreaterThan(0.9);
-    expect(estimate(400, 0, 0.5) / expected).toBeLessThan(1.1);
+    const found = estimate(400, (i, p) => signal[p] + noise[i * pixels + p]);
+    expect(found / expected).toBeGreaterThan(0.9);
+    expect(found / expected).toBeLessThan(1.1);
   });
 
-  it('leaves out noise every pixel shares (it only shifts the map)', () => {
-    const without = estimate(400, 0, 0.5);
-    const withCommon = estimate(400, 3, 0.5);
-    expect(Math.abs(withCommon - without) / without).toBeLessThan(0.1);
+  it('leaves out noise every pixel shares (it only shifts the map) and noise along the pattern (it only rescales it)', () => {
+    const noise = normalArray(400 * pixels, 2, 0, 0.5);
+    const common = normalArray(400, 3, 0, 3);
+    const scale = normalArray(400, 4, 0, 0.5);
+    const plain = estimate(400, (i, p) => signal[p] + noise[i * pixels + p]);
+    const shifted = estimate(400, (i, p) => signal[p] + common[i] + noise[i * pixels + p]);
+    const rescaled = estimate(400, (i, p) => (1 + scale[i]) * signal[p] + noise[i * pixels + p]);
+    expect(Math.abs(shifted - plain) / plain).toBeLessThan(0.1);
+    // Counted in full, the rescaling would add 0.5² · var(signal) to the pixels' 0.5²: about 1.7 times as much.
+    expect(Math.abs(rescaled - plain) / plain).toBeLessThan(0.15);
+    expect(estimate(400, (i, p) => (1 + scale[i]) * signal[p])).toBe(0);
   });
 
   it('is Infinity for a map with no spatial structure, and for fewer than 2 masks', () => {
-    // Three masks whose z is the same at every pixel: 1, 2, 4.
-    const flat = new NoiseEstimate([0], 4);
-    flat.add(new Float32Array(4).fill(21), Float32Array.of(7), Float32Array.of(21));
-    expect(flat.relativeNoise(new Float32Array(4).fill(7), 3)).toBe(Infinity);
-    expect(new NoiseEstimate([0], 2).relativeNoise(new Float32Array(2), 1)).toBe(Infinity);
+    expect(estimate(4, (i) => 2 ** i)).toBe(Infinity);
+    expect(new NoiseEstimate([0], 2, 1).relativeNoise(new Float32Array(2), 1)).toBe(Infinity);
   });
 });
 
