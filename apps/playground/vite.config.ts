@@ -24,6 +24,8 @@ export default defineConfig({
   plugins: [demoAssets(), tfjsThreadedWasm()],
   resolve: { conditions: [ORT_EXTERNAL_GLUE, ...defaultClientConditions] },
   worker: { format: 'es', plugins: () => [tfjsThreadedWasm()] },
+  // `vite dev` pre-bundles tfjs-backend-wasm: the same patch there.
+  optimizeDeps: { rolldownOptions: { plugins: [tfjsThreadedWasm()] } },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   server: { headers: ISOLATION_HEADERS },
   preview: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
