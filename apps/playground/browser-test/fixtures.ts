@@ -56,3 +56,9 @@ export function unsupportedOpOnnx(): DroppedFile {
 export function notAnImage(): DroppedFile {
   return { name: 'holiday.png', mimeType: 'image/png', buffer: Buffer.from('these are words, not pixels\n') };
 }
+
+/** A 16×16 CNN with Celu, which onnxruntime runs and the tfjs graph does not implement (packages/onnx's token fixtures). */
+export function celuCnnOnnx(): DroppedFile {
+  const tokens = resolve(import.meta.dirname, '../node_modules/@xai/onnx/fixtures/tokens');
+  return { name: 'celu-cnn.onnx', mimeType: 'application/octet-stream', buffer: readFileSync(resolve(tokens, 'celu-cnn.onnx')) };
+}

@@ -20,6 +20,8 @@ export interface Snapshot {
     numClasses: number;
     whiteBox: boolean;
     defaultLayer?: string;
+    engine: string;
+    passes: { engine: string; threads?: number };
   };
   image?: PageImage;
   top?: { classIndex: number; className?: string; probability: number }[];

@@ -79,12 +79,20 @@ function preprocessingChoice(): PreprocessingChoice {
   return { ...(preset ? { preset } : {}), ...(resize ? { resize } : {}) };
 }
 
+/** The badge and its notes: the backend, and who runs the current model's passes. */
+function renderBackend(): void {
+  if (!state.backend) return;
+  byId('backend-badge').textContent = backendBadge(state.backend, state.model?.passes);
+  byId('backend-notes').replaceChildren(...backendNotes(state.backend, state.model?.passes).map((note) => element('li', {}, [note])));
+}
+
 async function loadModel(source: ModelSource): Promise<void> {
   const info = await request('load-model', { source, preprocessing: preprocessingChoice() });
   state.source = source;
   state.model = info;
   state.prediction = undefined;
   renderModel(info);
+  renderBackend();
   form.setModel(info);
   renderPredictions([]);
   clearResults();
@@ -227,21 +235,23 @@ async function start(): Promise<void> {
   exposeTestHook();
   setBusy(true);
   try {
-    const prefer = new URLSearchParams(location.search).get('backend') ?? undefined;
-    const { backend, methods } = await request('init', { prefer, demoBase });
+    const query = new URLSearchParams(location.search);
+    const prefer = query.get('backend') ?? undefined;
+    const threads = query.has('threads') ? Number(query.get('threads')) : undefined;
+    const { backend, methods } = await request('init', { prefer, threads, demoBase });
     state.backend = backend;
     state.methods = methods;
     form.setMethods(methods);
     renderGuide(methods);
     byId('backend').textContent = state.backend.id;
-    byId('backend-badge').textContent = backendBadge(state.backend);
-    byId('backend-notes').replaceChildren(...backendNotes(state.backend).map((note) => element('li', {}, [note])));
+    renderBackend();
     const samples = await demoSamples(demoBase);
     await renderSamples(samples, (sample) => void task('reading the image…', async () => useImage(await sample.load(), sample.name)));
     wireControls();
     state.source = { kind: 'demo' };
     state.model = await request('load-model', { source: state.source, preprocessing: preprocessingChoice() });
     renderModel(state.model);
+    renderBackend();
     form.setModel(state.model);
     if (samples[0]) await useImage(await samples[0].load(), samples[0].name);
     document.body.dataset.ready = 'true';

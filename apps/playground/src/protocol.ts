@@ -33,6 +33,8 @@ export interface ModelInfo {
   numClasses: number;
   classNames?: readonly string[];
   engine: string;
+  /** Who runs the forward passes of black-box work (RISE, Score-CAM, Occlusion, the metrics). */
+  passes: PassEngine;
   /** What is applied, in words (`ImageNet mean/std, resize pil-bilinear`). */
   preprocessing: string;
   /** The values applied. */
@@ -45,6 +47,15 @@ export interface ModelInfo {
   defaultLayer?: string;
   /** A note shown beside the model (e.g. the demo weights are untrained). */
   note?: string;
+}
+
+/**
+ * `onnxruntime-web` (ONNX models; layers and gradients still come from the tfjs graph) with the
+ * threads of its wasm backend, or `tfjs` (the backend in use).
+ */
+export interface PassEngine {
+  engine: 'onnxruntime-web' | 'tfjs';
+  threads?: number;
 }
 
 export interface Prediction {
@@ -117,16 +128,16 @@ export interface BackendInfo {
   /** Whether the worker is cross-origin isolated (SharedArrayBuffer, so wasm threads). */
   crossOriginIsolated?: boolean;
   /**
-   * For wasm: SIMD, the threads it runs on (the threaded build uses half the logical `cores`, at
-   * most 8) and the binary it fetched.
+   * For wasm: SIMD, the threads it runs on (every logical core, at most 8, when cross-origin
+   * isolated) and the binary it fetched.
    */
   wasm?: { simd: boolean; threads: number; cores: number; binary: string };
 }
 
 /** Each request type, with what it carries and what its reply carries. */
 export interface Requests {
-  /** `demoBase`: the URL of the demo folder the build wrote (model and samples). */
-  init: { request: { prefer?: string; demoBase: string }; reply: { backend: BackendInfo; methods: MethodInfo[] } };
+  /** `demoBase`: the URL of the demo folder the build wrote (model and samples); `threads`: the URL's `?threads=`. */
+  init: { request: { prefer?: string; threads?: number; demoBase: string }; reply: { backend: BackendInfo; methods: MethodInfo[] } };
   'load-model': { request: { source: ModelSource; preprocessing?: PreprocessingChoice }; reply: ModelInfo };
   predict: { request: { image: RawImage }; reply: PredictResult };
   explain: { request: ExplainRequest; reply: ExplainResult };

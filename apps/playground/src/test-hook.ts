@@ -31,6 +31,8 @@ export function exposeTestHook(): void {
       numClasses: state.model.numClasses,
       whiteBox: state.model.whiteBox,
       defaultLayer: state.model.defaultLayer,
+      engine: state.model.engine,
+      passes: state.model.passes,
     },
     image: state.image && { width: state.image.width, height: state.image.height, channels: state.image.channels, data: Array.from(state.image.data) },
     top: state.prediction?.top,

@@ -22,7 +22,7 @@ describe('exports', () => {
   });
 
   test('the JSON record holds the parameters, the AUCs and the value range', () => {
-    const model = { name: 'demo', input: { height: 2, width: 3, channels: 3, layout: 'NHWC' }, numClasses: 4, engine: 'tfjs:wasm', preprocessing: 'unit; resize pil-bilinear', applied: { scale: 1 / 255, offset: 0, mean: [0, 0, 0], std: [1, 1, 1], resize: 'pil-bilinear' }, whiteBox: true, featureLayers: [], defaultLayer: 'conv' } as ModelInfo;
+    const model = { name: 'demo', input: { height: 2, width: 3, channels: 3, layout: 'NHWC' }, numClasses: 4, engine: 'tfjs:wasm', passes: { engine: 'tfjs' }, preprocessing: 'unit; resize pil-bilinear', applied: { scale: 1 / 255, offset: 0, mean: [0, 0, 0], std: [1, 1, 1], resize: 'pil-bilinear' }, whiteBox: true, featureLayers: [], defaultLayer: 'conv' } as ModelInfo;
     const curve = { scores: [1, 0.5], auc: 0.75, classIndex: 0, step: 3, substrate: 'zeros' };
     const record = JSON.parse(
       runJson({

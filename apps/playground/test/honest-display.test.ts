@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { backendBadge, backendNotes } from '../src/logic/backend-badge.js';
+import { backendBadge, backendNotes, passEngine } from '../src/logic/backend-badge.js';
 import { compareChartSvg, methodColour } from '../src/logic/compare-chart.js';
 import { dependenceWarning } from '../src/logic/dependence.js';
 import { drawableRange, formatValue, sharedRange, signedAttribution } from '../src/logic/scales.js';
@@ -18,7 +18,7 @@ describe('what the page says about the backend', () => {
     expect(backendBadge(info)).toBe('wasm · SIMD · 4 threads');
     expect(backendNotes(info)).toEqual([
       'wasm binary: tfjs-backend-wasm-threaded-simd-abc.wasm',
-      'threads: 4 (tfjs uses half of the 8 logical cores, at most 8)',
+      'threads: 4 (one per logical core, 8 here, at most 8)',
       'cross-origin isolated: wasm may use threads',
       'webgl passed over: emulated in software',
     ]);
@@ -26,6 +26,23 @@ describe('what the page says about the backend', () => {
     expect(backendBadge(plain)).toBe('wasm · SIMD · 1 thread');
     expect(backendNotes(plain)[1]).toMatch(/not cross-origin isolated .*one thread/);
     expect(backendBadge({ id: 'webgl', skipped: [] })).toBe('webgl');
+  });
+
+  test('an ONNX model on onnxruntime-web: the badge and the notes name the engine of the passes and its threads', () => {
+    const info = { id: 'wasm', skipped: [], crossOriginIsolated: true, wasm: { simd: true, threads: 2, cores: 2, binary: 'tfjs-backend-wasm-threaded-simd.wasm' } };
+    const ort = passEngine('onnxruntime-web', 2);
+    expect(ort).toEqual({ engine: 'onnxruntime-web', threads: 2 });
+    expect(backendBadge(info, ort)).toBe('wasm · SIMD · 2 threads · passes: onnxruntime-web · 2 threads');
+    expect(backendBadge(info, passEngine('onnxruntime-web (fixed batch 1)', 1))).toBe('wasm · SIMD · 2 threads · passes: onnxruntime-web · 1 thread');
+    expect(backendBadge({ id: 'webgl', skipped: [] }, ort)).toBe('webgl · passes: onnxruntime-web · 2 threads');
+    expect(backendNotes(info, ort)).toContain(
+      'forward passes (RISE, Score-CAM, Occlusion, the metrics): onnxruntime-web, wasm, 2 threads; layers and gradients: the tfjs graph',
+    );
+    // The tfjs graph (an ONNX model onnxruntime-web refused, the demo model): the badge stays the backend's.
+    const graph = passEngine('tfjs:wasm', 2);
+    expect(graph).toEqual({ engine: 'tfjs' });
+    expect(backendBadge(info, graph)).toBe('wasm · SIMD · 2 threads');
+    expect(backendNotes(info, graph)).toContain('forward passes: tfjs (wasm)');
   });
 });
 

@@ -53,6 +53,7 @@ export class OnnxBlackBoxClassifier implements Classifier {
     const found = await createOrtRunner(source.ortModel ?? source.bytes, refusal.input.name, output.name, {
       threads: options.threads,
       externalData: options.externalData,
+      ort: options.ort,
     });
     if (!found.runner) throw new XaiError(`${why}. It could run on onnxruntime as a black box, but ${found.name} is unusable: ${found.reason}`);
     const ort = found.runner;

@@ -9,7 +9,7 @@ import type { ExternalDataReader } from './host.js';
 import type { Value } from './ir.js';
 import { TO_NCHW, TO_NHWC } from './ops/context.js';
 import { chooseOutput, checkImageBatch, inputSpec, MAX_INPUT_VALUES } from './interface.js';
-import { createOrtRunner, runOrtRows, type OrtRunner } from './ort.js';
+import { createOrtRunner, runOrtRows, type OnnxRuntime, type OrtRunner } from './ort.js';
 import { decodeModel } from './proto.js';
 import { moduleOutputs, modulePaths } from './scopes.js';
 import { classTokenOnlyValues } from './class-token.js';
@@ -35,6 +35,12 @@ export interface OnnxModelOptions {
   externalData?: Record<string, Uint8Array>;
   /** Threads for onnxruntime (default: its own choice). */
   threads?: number;
+  /**
+   * The onnxruntime module to run `predict` on (`import * as ort from 'onnxruntime-web'`), for
+   * bundled apps: without it the package imports `onnxruntime-node` or `onnxruntime-web` by a
+   * name bundlers do not see. Set its `env` (wasm paths, threads) before loading.
+   */
+  ort?: OnnxRuntime;
   /**
    * The graph output that holds the logits, by name or position (default: the output named
    * `logits`, as Hugging Face Optimum and torch exports name it, else the first).
@@ -149,6 +155,7 @@ export class OnnxClassifier implements Classifier {
         const found = await createOrtRunner(source.ortModel ?? source.bytes, classifier.inputName, classifier.outputName, {
           threads: options.threads,
           externalData: options.externalData,
+          ort: options.ort,
         });
         if (found.runner) classifier.ort = found.runner;
         else if (options.engine === 'onnxruntime') {

@@ -11,9 +11,19 @@ interface OrtSession {
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
   release?(): Promise<void>;
 }
-interface OrtModule {
+
+/**
+ * An onnxruntime module as `import * as ort from 'onnxruntime-web'` (or `-node`) gives it: the
+ * part of its API the classifier uses.
+ */
+export interface OnnxRuntime {
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
-  InferenceSession: { create(model: Uint8Array | string, options?: object): Promise<OrtSession> };
+  InferenceSession: {
+    create(model: string, options?: object): Promise<OrtSession>;
+    create(model: Uint8Array, options?: object): Promise<OrtSession>;
+  };
+  /** `versions` names the flavour (`web`, `node`); onnxruntime-common ≥ 1.17 has it. */
+  env?: { versions?: { web?: string; node?: string } };
 }
 
 /** Runs an ONNX model's batched forward pass on onnxruntime. */
@@ -28,10 +38,10 @@ export interface OrtRunner {
 const importOptional = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
 
 /** The onnxruntime package for this platform, or why it cannot be used. */
-export async function importOrt(): Promise<{ module?: OrtModule; name: string; reason?: string }> {
+export async function importOrt(): Promise<{ module?: OnnxRuntime; name: string; reason?: string }> {
   const name = isNode() ? 'onnxruntime-node' : 'onnxruntime-web';
   try {
-    const m = (await importOptional(name)) as OrtModule & { default?: OrtModule };
+    const m = (await importOptional(name)) as OnnxRuntime & { default?: OnnxRuntime };
     const module = m.InferenceSession ? m : m.default;
     if (!module?.InferenceSession) return { name, reason: 'the package has no InferenceSession' };
     return { module, name };
@@ -42,22 +52,45 @@ export async function importOrt(): Promise<{ module?: OrtModule; name: string; r
   }
 }
 
+/**
+ * The module the caller handed over (`options.ort`: a bundled app's only way, since bundlers skip
+ * the import below), else the platform's package imported by name.
+ */
+function findOrt(given: unknown): Promise<{ module?: OnnxRuntime; name: string; reason?: string }> {
+  if (given === undefined) return importOrt();
+  const module = given as Partial<OnnxRuntime> & { default?: OnnxRuntime };
+  const ort = module.InferenceSession ? module : module.default;
+  if (typeof ort?.InferenceSession?.create !== 'function' || typeof ort.Tensor !== 'function') {
+    throw new XaiError('options.ort is not an onnxruntime module (it has no InferenceSession.create or Tensor); pass what `import * as ort from "onnxruntime-web"` gives');
+  }
+  return Promise.resolve({ module: ort as OnnxRuntime, name: ortFlavour(ort as OnnxRuntime) });
+}
+
+/** `onnxruntime-web` or `onnxruntime-node`, as the module's own `env.versions` says. */
+export function ortFlavour(ort: OnnxRuntime): string {
+  const versions = ort.env?.versions;
+  if (versions?.web) return 'onnxruntime-web';
+  if (versions?.node) return 'onnxruntime-node';
+  return isNode() ? 'onnxruntime-node' : 'onnxruntime-web';
+}
+
 export async function createOrtRunner(
   model: Uint8Array | string,
   inputName: string,
   outputName: string,
-  options: { threads?: number; externalData?: Record<string, Uint8Array> } = {},
+  options: { threads?: number; externalData?: Record<string, Uint8Array>; ort?: unknown } = {},
 ): Promise<{ runner?: OrtRunner; reason?: string; name: string }> {
-  const found = await importOrt();
+  const found = await findOrt(options.ort);
   if (!found.module) return { name: found.name, reason: found.reason };
   const ort = found.module;
   let session: OrtSession;
   try {
-    session = await ort.InferenceSession.create(model, {
+    const sessionOptions = {
       graphOptimizationLevel: 'all',
       ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
       ...(options.externalData ? { externalData: Object.entries(options.externalData).map(([path, data]) => ({ path, data })) } : {}),
-    });
+    };
+    session = await (typeof model === 'string' ? ort.InferenceSession.create(model, sessionOptions) : ort.InferenceSession.create(model, sessionOptions));
   } catch (error) {
     return { name: found.name, reason: `onnxruntime could not load the model: ${(error as Error).message}` };
   }

@@ -1,24 +1,40 @@
-import type { BackendInfo } from '../protocol.js';
+import type { BackendInfo, PassEngine } from '../protocol.js';
+import { MAX_WASM_THREADS } from './threads.js';
 
-/** The backend badge: `wasm · SIMD · 2 threads`, or the backend's id for the GPU backends. */
-export function backendBadge(info: BackendInfo): string {
-  if (info.id !== 'wasm' || !info.wasm) return info.id;
-  const parts = ['wasm', info.wasm.simd ? 'SIMD' : 'no SIMD', info.wasm.threads > 1 ? `${info.wasm.threads} threads` : '1 thread'];
+const threadCount = (n: number) => (n > 1 ? `${n} threads` : '1 thread');
+
+/**
+ * The backend badge: `wasm · SIMD · 2 threads`, or the backend's id for the GPU backends; when
+ * the model's passes run elsewhere (onnxruntime-web), that too: `… · passes: onnxruntime-web · 2 threads`.
+ */
+export function backendBadge(info: BackendInfo, passes?: PassEngine): string {
+  const parts = info.id === 'wasm' && info.wasm ? ['wasm', info.wasm.simd ? 'SIMD' : 'no SIMD', threadCount(info.wasm.threads)] : [info.id];
+  if (passes?.engine === 'onnxruntime-web') parts.push(`passes: onnxruntime-web${passes.threads ? ` · ${threadCount(passes.threads)}` : ''}`);
   return parts.join(' · ');
 }
 
-/** The lines behind the badge: the binary, isolation, and why better backends were passed over. */
-export function backendNotes(info: BackendInfo): string[] {
+/** Who runs the passes, for a model whose `engine` (`Classifier.engine`) is this; `ortThreads`: onnxruntime-web's. */
+export function passEngine(engine: string | undefined, ortThreads: number): PassEngine {
+  return engine?.startsWith('onnxruntime-web') ? { engine: 'onnxruntime-web', threads: ortThreads } : { engine: 'tfjs' };
+}
+
+/** The lines behind the badge: the binary, isolation, who runs the passes, and why better backends were passed over. */
+export function backendNotes(info: BackendInfo, passes?: PassEngine): string[] {
   const notes: string[] = [];
   if (info.wasm) {
     notes.push(`wasm binary: ${info.wasm.binary}`);
-    if (info.crossOriginIsolated) notes.push(`threads: ${info.wasm.threads} (tfjs uses half of the ${info.wasm.cores} logical cores, at most 8)`);
+    if (info.crossOriginIsolated) notes.push(`threads: ${info.wasm.threads} (one per logical core, ${info.wasm.cores} here, at most ${MAX_WASM_THREADS})`);
   }
   notes.push(
     info.crossOriginIsolated
       ? 'cross-origin isolated: wasm may use threads'
       : 'not cross-origin isolated (the server sends no COOP/COEP headers): wasm runs on one thread',
   );
+  if (passes?.engine === 'onnxruntime-web') {
+    notes.push(`forward passes (RISE, Score-CAM, Occlusion, the metrics): onnxruntime-web, wasm, ${threadCount(passes.threads ?? 1)}; layers and gradients: the tfjs graph`);
+  } else if (passes) {
+    notes.push(`forward passes: tfjs (${info.id})`);
+  }
   for (const s of info.skipped) notes.push(`${s.id} passed over: ${s.reason}`);
   if (info.skipped.length === 0) notes.push('first choice');
   return notes;

@@ -3,12 +3,13 @@ import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { selectBackend, BROWSER_BACKENDS } from '@xai/core';
 import type { BackendInfo } from '../protocol.js';
+import { wasmThreads } from '../logic/threads.js';
 import { softwareGpu } from './gpu-probe.js';
 
 // Vite hashes the file names, so tfjs is told where each one went.
@@ -18,12 +19,22 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 });
 
+let threads = 1;
+
+/** The wasm threads of this worker, tfjs-wasm's and onnxruntime-web's (set by `startBackend`). */
+export function wasmThreadCount(): number {
+  return threads;
+}
+
 /**
  * Activates WebGPU, else WebGL, else wasm (else plain JS). A GPU backend that the browser
  * emulates in software is passed over: it runs these models 25–90× slower than wasm.
- * `prefer` forces a backend, emulated or not.
+ * `prefer` forces a backend, emulated or not; `askedThreads` the wasm threads (see `wasmThreads`).
  */
-export async function startBackend(prefer?: string): Promise<BackendInfo> {
+export async function startBackend(prefer?: string, askedThreads?: number): Promise<BackendInfo> {
+  threads = wasmThreads((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true, navigator.hardwareConcurrency, askedThreads);
+  // tfjs reads it once, when the wasm backend initialises, which selectBackend does below.
+  setThreadsCount(threads);
   if (prefer) {
     const choice = await selectBackend({ candidates: BROWSER_BACKENDS, prefer });
     return { id: choice.id, skipped: choice.skipped, ...(await wasmDetails(choice.id)) };

@@ -15,6 +15,9 @@ import { loadOnnxModel } from '@xai/onnx';
 import { DEMO_MODEL, buildDemoArchitecture } from '@xai/zoo';
 import type { DemoIndex } from '../../demo-assets.js';
 import type { ModelInfo, ModelSource, PreprocessingChoice } from '../protocol.js';
+import { passEngine } from '../logic/backend-badge.js';
+import { wasmThreadCount } from './backend.js';
+import { onnxRuntime } from './onnx-runtime.js';
 import { checkModelFits } from '../logic/model-fit.js';
 import { UNTRAINED_DEMO_SEED } from '../logic/demo-fallback.js';
 
@@ -25,10 +28,10 @@ export interface LoadedModel {
 
 /** Loads the model the user chose and checks that the app can explain it. */
 export async function loadModel(source: ModelSource, demoBase: string, choice: PreprocessingChoice = {}): Promise<LoadedModel> {
-  const { model, name, note } = await open(source, demoBase, preprocessingOf(choice));
+  const { model, name, note, ortThreads } = await open(source, demoBase, preprocessingOf(choice));
   try {
     checkModelFits(model);
-    return { model, info: describe(model, name, describeChoice(choice, model.preprocessing), note) };
+    return { model, info: describe(model, name, describeChoice(choice, model.preprocessing), note, ortThreads) };
   } catch (error) {
     model.dispose();
     throw error;
@@ -50,7 +53,7 @@ async function open(
   source: ModelSource,
   demoBase: string,
   preprocessing: string | Partial<Preprocessing> | undefined,
-): Promise<{ model: Classifier; name: string; note?: string }> {
+): Promise<{ model: Classifier; name: string; note?: string; ortThreads?: number }> {
   switch (source.kind) {
     case 'demo':
       return openDemo(demoBase, preprocessing);
@@ -60,9 +63,11 @@ async function open(
       return { model, name: json?.name ?? 'model.json' };
     }
     case 'onnx': {
-      // The differentiable tfjs graph runs everything: white-box methods need its gradients anyway.
-      const model = await loadOnnxModel(new Uint8Array(source.bytes), { preprocessing, engine: 'tfjs' });
-      return { model, name: source.name };
+      // onnxruntime-web runs the forward passes; layers and gradients come from the tfjs graph.
+      // A model the graph cannot run loads black-box on onnxruntime-web alone.
+      const runtime = await onnxRuntime(wasmThreadCount());
+      const model = await loadOnnxModel(new Uint8Array(source.bytes), { preprocessing, ort: runtime.ort });
+      return { model, name: source.name, ortThreads: runtime.threads() };
     }
     default:
       throw new XaiError(`Unknown model source ${JSON.stringify((source as { kind: unknown }).kind)}`);
@@ -86,7 +91,7 @@ async function openDemo(demoBase: string, preprocessing: string | Partial<Prepro
   return { model, name: 'demo shapes classifier', note: 'untrained weights: the trained model was not found when the app was built' };
 }
 
-function describe(model: Classifier, name: string, preprocessing: string, note?: string): ModelInfo {
+function describe(model: Classifier, name: string, preprocessing: string, note?: string, ortThreads = 1): ModelInfo {
   const whiteBox = isWhiteBox(model);
   return {
     name,
@@ -94,6 +99,7 @@ function describe(model: Classifier, name: string, preprocessing: string, note?:
     numClasses: model.numClasses,
     classNames: model.classNames,
     engine: model.engine,
+    passes: passEngine(model.engine, ortThreads),
     preprocessing,
     applied: { ...model.preprocessing, mean: [...model.preprocessing.mean], std: [...model.preprocessing.std] },
     whiteBox,

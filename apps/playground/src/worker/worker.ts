@@ -53,7 +53,7 @@ async function handle(message: RequestMessage, signal: AbortSignal): Promise<unk
   switch (message.type) {
     case 'init':
       demoBase = message.demoBase;
-      return { backend: await startBackend(message.prefer), methods: methodList(registry) };
+      return { backend: await startBackend(message.prefer, message.threads), methods: methodList(registry) };
     case 'load-model': {
       const loaded = await loadModel(message.source, demoBase, message.preprocessing);
       session.setModel(loaded);

@@ -1,0 +1,15 @@
+/** At most this many wasm threads (tfjs's own cap; its build starts 8 thread workers). */
+export const MAX_WASM_THREADS = 8;
+
+/**
+ * Threads for wasm, tfjs's and onnxruntime-web's alike. Threads need SharedArrayBuffer, so 1
+ * unless the page is cross-origin isolated; then `asked` (the `?threads=` of the URL) when it is
+ * a whole number from 1, else every logical core; at most `MAX_WASM_THREADS` either way. (tfjs's
+ * own rule, half the cores, leaves one of two cores idle.)
+ */
+export function wasmThreads(crossOriginIsolated: boolean, cores: number | undefined, asked?: number): number {
+  if (!crossOriginIsolated) return 1;
+  const whole = (n: number | undefined): n is number => Number.isInteger(n) && (n as number) >= 1;
+  const count = whole(asked) ? asked : whole(cores) ? cores : 1;
+  return Math.min(count, MAX_WASM_THREADS);
+}
