@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   explainWith,
   distinctRows,
-  runBatched,
+  runPipelined,
   saliencyMap,
   XaiError,
   type Classifier,
@@ -41,7 +41,8 @@ export const absCamInitMethod: MethodDescriptor = {
  * `L = ReLU(Σ_k |y_c(x ⊙ M_k)| · M_k)`, at its raw scale (use `normalizedMap` to display it).
  * Channels whose weighted maps are identical (all the dead ones, whose masks are all zero) make
  * the same masked input, which is scored once and counted as often as it occurs. The masked
- * forward passes run in batches through `predict`, with progress and cancellation.
+ * forward passes run in batches through `predict` (the next batch's masks made meanwhile), with
+ * progress and cancellation.
  */
 export const absCamFinalMethod: MethodDescriptor = {
   id: 'abs-cam-final',
@@ -59,11 +60,14 @@ export const absCamFinalMethod: MethodDescriptor = {
       const { representatives, sizes } = distinctRows(await weightedChannels(activations, weights), h * w);
       let total = tf.keep(tf.zeros(size)) as tf.Tensor2D;
       try {
-        await runBatched(
+        await runPipelined(
           representatives.length,
-          async ({ start, end }) => {
+          ({ start, end }) => {
             const masks = channelMasks(activations, weights, size, representatives.slice(start, end));
-            const logits = await model.predict(maskImage(image, masks));
+            return { masks, masked: maskImage(image, masks) };
+          },
+          async ({ masks, masked }, { start, end }) => {
+            const logits = await model.predict(masked);
             const scores = tf.abs(tf.reshape(tf.slice(logits, [0, target.index], [end - start, 1]), [-1]));
             const counted = tf.mul(scores, tf.tensor1d(sizes.slice(start, end), 'float32')) as tf.Tensor1D;
             return weightedMaskSum(counted, masks);

@@ -39,12 +39,14 @@ export const ablationCam = defineCam({
     const min = (await tf.min(activations).data())[0];
     const value = min === 0 ? 0 : min - ABLATION_OFFSET;
     pass.record('ablationValue', value);
-    const logits = await channelLogits(pass, env, 'ablation-cam', (channels) => {
-      const ablated = tf.tidy(() => {
+    const ablated = (channels: number[]) =>
+      tf.tidy(() => {
         const mask = tf.reshape(tf.cast(tf.oneHot(tf.tensor1d(channels, 'int32'), k), 'float32'), [channels.length, 1, 1, k]);
         return tf.add(tf.mul(activations, tf.sub(1, mask)), tf.mul(mask, value)) as tf.Tensor4D;
       });
-      return env.model.forwardFrom!(image, layer, ablated);
+    const logits = await channelLogits(pass, env, 'ablation-cam', {
+      input: ablated,
+      score: (input) => env.model.forwardFrom!(image, layer, input),
     });
     const y = (await pass.logits.data())[target.index];
     const ablatedScores = classColumn(logits, env.model.numClasses, target.index);

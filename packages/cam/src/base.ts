@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   camFromLayers,
   distinctRows,
-  runBatched,
+  runPipelined,
   saliencyMap,
   scoped,
   throwIfAborted,
@@ -179,8 +179,9 @@ export function channelSum(x: tf.Tensor): tf.Tensor4D {
 
 /**
  * The logits of one forward pass per channel of the layer, every class, row-major
- * `[k][numClasses]`: `batch(channels)` gives the logits `[channels.length, numClasses]` of those
- * channels' passes. With `sameInput` (one row per channel, `rowLength` values each: what the
+ * `[k][numClasses]`: `input(channels)` makes the input of those channels' passes (a batch, with
+ * tensor ops), `score(input)` runs them (`[channels.length, numClasses]`); the next batch's input
+ * is made while the engine runs the current one. With `sameInput` (one row per channel, `rowLength` values each: what the
  * channel's input is made from), channels whose rows are byte-identical make the same input, so
  * only the first of them is run and the others share its logits. Runs in batches of
  * `context.batchSize` with progress (`stage`; `done` counts channels over all the layers of the
@@ -191,7 +192,7 @@ export async function channelLogits(
   pass: ActivationPass,
   env: CamEnv,
   stage: string,
-  batch: (channels: number[]) => Promise<tf.Tensor2D>,
+  passes: { input: (channels: number[]) => tf.Tensor4D; score: (input: tf.Tensor4D) => Promise<tf.Tensor2D> },
   sameInput?: { rows: Float32Array; rowLength: number },
 ): Promise<Float32Array> {
   const key = `channel-logits:${stage}`;
@@ -214,10 +215,11 @@ export async function channelLogits(
   const covered = new Int32Array(run.length + 1);
   for (let g = 0; g < run.length; g++) covered[g + 1] = covered[g] + (groups ? groups.sizes[g] : 1);
   const { onProgress } = context;
-  await runBatched(
+  await runPipelined(
     run.length,
-    async (range) => {
-      const logits = await batch(run.slice(range.start, range.end));
+    (range) => passes.input(run.slice(range.start, range.end)),
+    async (input, range) => {
+      const logits = await passes.score(input);
       const rows = range.end - range.start;
       if (logits.shape[0] !== rows || logits.shape[1] !== classes) {
         throw new Error(`${stage}: expected logits [${rows}, ${classes}] for ${rows} channels, got [${logits.shape.join(', ')}]`);

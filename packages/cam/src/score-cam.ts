@@ -27,16 +27,15 @@ export const scoreCam = defineCam({
     const rows = tf.tidy(() => tf.reshape(tf.transpose(activations, [3, 1, 2, 0]), [k, h * w]));
     const sameInput = { rows: (await rows.data()) as Float32Array, rowLength: h * w };
     rows.dispose();
-    const logits = await channelLogits(pass, env, 'score-cam', (picked) => {
-      const masked = tf.tidy(() => {
+    const input = (picked: number[]) =>
+      tf.tidy(() => {
         const channels = tf.transpose(tf.gather(activations, tf.tensor1d(picked, 'int32'), 3), [3, 1, 2, 0]);
         const up = tf.image.resizeBilinear(channels as tf.Tensor4D, env.size, true, false);
         const min = tf.min(up, [1, 2, 3], true);
         const masks = tf.div(tf.sub(up, min), tf.add(tf.sub(tf.max(up, [1, 2, 3], true), min), EPSILON));
         return tf.mul(image, masks) as tf.Tensor4D;
       });
-      return env.model.predict(masked);
-    }, sameInput);
+    const logits = await channelLogits(pass, env, 'score-cam', { input, score: (masked) => env.model.predict(masked) }, sameInput);
     const weights = softmax(classColumn(logits, env.model.numClasses, target.index));
     return weightedSum(activations, tf.tensor4d(weights, [1, 1, 1, weights.length]));
   },

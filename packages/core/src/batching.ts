@@ -39,10 +39,11 @@ export function runBatched<T>(
 }
 
 /**
- * `runBatched` with the host-side work of each batch split off: `prepare(range)` (plain JS, no
- * tensors: drawing masks, building masked inputs) runs for batch i+1 while batch i's `step` waits
- * on the engine, so an engine that works off the main thread (onnxruntime, a worker pool) is
- * never idle waiting for its next input.
+ * `runBatched` with each batch's input made apart: `prepare(range)` (drawing masks, building masked
+ * inputs, on the host or with tensor ops) runs for batch i + 1 while batch i's `step` waits on the
+ * engine, so an engine that works off the main thread (onnxruntime, a worker pool) is never idle
+ * waiting for its next input. Tensors that `prepare` returns are kept for the step and disposed
+ * after it (or when the run ends before reaching it); its other tensors are disposed at once.
  */
 export async function runPipelined<P, T>(
   total: number,
@@ -54,39 +55,55 @@ export async function runPipelined<P, T>(
   const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
   const stage = options.stage ?? 'batches';
   const rangeAt = (start: number, index: number): BatchRange => ({ start, end: Math.min(total, start + batchSize), index });
-  if (total <= 0) {
-    throwIfAborted(options.signal);
-    return 0;
-  }
   throwIfAborted(options.signal);
+  if (total <= 0) return 0;
   let range = rangeAt(0, 0);
-  let prepared = prepare(range);
-  for (;;) {
-    throwIfAborted(options.signal);
-    const current = range;
-    const pending = scoped(() => step(prepared, current));
-    const following = current.end < total ? rangeAt(current.end, current.index + 1) : undefined;
-    if (following) {
-      try {
-        prepared = prepare(following);
-      } catch (error) {
-        await pending.then(disposeTensors, () => undefined);
-        throw error;
-      }
-    }
-    const result = await pending;
-    let verdict: BatchVerdict;
-    try {
-      verdict = await reduce(result, current);
-    } finally {
-      disposeTensors(result);
-    }
-    options.onProgress?.({ stage, done: current.end, total });
-    if (verdict === 'stop' || !following) {
+  let next: { value: P } | undefined = { value: preparedAndKept(prepare, range) };
+  try {
+    for (;;) {
       throwIfAborted(options.signal);
-      return current.end;
+      const current = range;
+      const input = next!.value;
+      next = undefined;
+      const pending = scoped(() => step(input, current)).finally(() => disposeTensors(input));
+      const following = current.end < total ? rangeAt(current.end, current.index + 1) : undefined;
+      if (following) {
+        try {
+          next = { value: preparedAndKept(prepare, following) };
+        } catch (error) {
+          await pending.then(disposeTensors, () => undefined);
+          throw error;
+        }
+      }
+      const result = await pending;
+      let verdict: BatchVerdict;
+      try {
+        verdict = await reduce(result, current);
+      } finally {
+        disposeTensors(result);
+      }
+      options.onProgress?.({ stage, done: current.end, total });
+      if (verdict === 'stop' || !following) {
+        throwIfAborted(options.signal);
+        return current.end;
+      }
+      range = following;
     }
-    range = following;
+  } finally {
+    if (next) disposeTensors(next.value);
+  }
+}
+
+function preparedAndKept<P>(prepare: (range: BatchRange) => P, range: BatchRange): P {
+  // prepare may run inside the previous step's scope: keep what it returns past that scope's end.
+  // (Not tf.tidy: it walks every element of the typed arrays prepare may return.)
+  tf.engine().startScope();
+  try {
+    const value = prepare(range);
+    forEachTensor(value, (t) => tf.keep(t));
+    return value;
+  } finally {
+    tf.engine().endScope();
   }
 }
 
@@ -110,9 +127,13 @@ export function checkBatchSize(batchSize: number): number {
 }
 
 function disposeTensors(value: unknown): void {
-  if (value instanceof tf.Tensor) value.dispose();
-  else if (Array.isArray(value)) value.forEach(disposeTensors);
+  forEachTensor(value, (t) => t.dispose());
+}
+
+function forEachTensor(value: unknown, visit: (tensor: tf.Tensor) => void): void {
+  if (value instanceof tf.Tensor) visit(value);
+  else if (Array.isArray(value)) value.forEach((v) => forEachTensor(v, visit));
   else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    Object.values(value).forEach(disposeTensors);
+    Object.values(value).forEach((v) => forEachTensor(v, visit));
   }
 }

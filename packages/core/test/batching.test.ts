@@ -173,6 +173,51 @@ describe('runPipelined', () => {
   });
 });
 
+describe('runPipelined with tensors from prepare', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it('keeps what prepare returns for its step, disposes the rest, and disposes a prepared batch never run', async () => {
+    const before = tf.memory().numTensors;
+    const sums: number[] = [];
+    const done = await runPipelined(
+      50,
+      ({ start, end }) => {
+        const scratch = tf.range(start, end);
+        return { input: tf.mul(scratch, 2), note: 'made' };
+      },
+      async ({ input }) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return (await tf.sum(input).data())[0];
+      },
+      (sum) => {
+        sums.push(sum);
+        return sums.length === 2 ? 'stop' : undefined;
+      },
+      { batchSize: 10 },
+    );
+    expect(done).toBe(20);
+    expect(sums).toEqual([90, 290]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('leaks nothing when a step fails with the next batch already prepared', async () => {
+    const before = tf.memory().numTensors;
+    const run = runPipelined(
+      30,
+      ({ start }) => tf.fill([2, 2], start),
+      async (input, { index }) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (index === 1) throw new Error('engine failed');
+        return tf.clone(input);
+      },
+      () => {},
+      { batchSize: 10 },
+    );
+    await expect(run).rejects.toThrow('engine failed');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('distinctRows', () => {
   it('groups byte-identical rows under their first row, counting each group', () => {
     const rows = Float32Array.from([1, 2, 0, 0, 1, 2, 0, -0, 0, 0, 3, 4]);
