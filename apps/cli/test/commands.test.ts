@@ -51,7 +51,7 @@ describe('xai commands', () => {
       [['explain', 'x.png', '--n', '0'], /--n \(rise\) must be a whole number from 1 to 1000000, got "0"/],
       [['explain', 'x.png', '--p1', '1.5'], /--p1 \(rise\) must be a number in \(0, 1\], got "1.5"/],
       [['explain', 'x.png', '--class', 'cat'], /Unknown class name "cat"/],
-      [['explain', 'x.png', '--masks', 'm.npy', '--n', '10'], /--masks fixes N, s and the seed; --n cannot change them/],
+      [['explain', 'x.png', '--masks', 'm.npy', '--n', '10'], /--masks fixes N, s, the seed and the masks' order; --n cannot change them/],
       [['explain'], /give at least one image, or --tensor FILE.npy/],
       [['evaluate', 'x.png'], /give one of --saliency FILE.npy or --method ID \(with --order FILE.npy to break ties\), or --order FILE.npy alone/],
       [['evaluate', 'x.png', '--method', 'rise,grad-cam'], /--method takes one method here/],

@@ -159,9 +159,11 @@ describe('xai options: bounds, numbers, conflicts', () => {
         [['--masks', masks, '--save-masks', 'm.npy'], /--masks and --save-masks cannot go together: --masks reads the masks RISE uses, --save-masks writes/],
         [['--masks', masks, '--method', 'grad-cam'], /--masks goes with exactly one RISE method \(--method rise or rise-gaussian\); the chosen methods are grad-cam/],
         [['--save-masks', 'm.npy', '--method', 'rise,rise-gaussian'], /--save-masks goes with exactly one RISE method .*; the chosen methods are rise, rise-gaussian/],
-        [['--masks', masks, '--s', '4'], /--masks fixes N, s and the seed; --s cannot change them/],
-        [['--masks', masks, '--seed', '1'], /--masks fixes N, s and the seed; --seed cannot change them/],
-        [['--masks', masks, '--n', '10', '--s', '4'], /--masks fixes N, s and the seed; --n, --s cannot change them/],
+        [['--masks', masks, '--s', '4'], /--masks fixes N, s, the seed and the masks' order; --s cannot change them/],
+        [['--masks', masks, '--seed', '1'], /--masks fixes N, s, the seed and the masks' order; --seed cannot change them/],
+        [['--masks', masks, '--n', '10', '--s', '4'], /--masks fixes N, s, the seed and the masks' order; --n, --s cannot change them/],
+        [['--masks', masks, '--mask-order', 'per-mask'], /--masks fixes N, s, the seed and the masks' order; --mask-order cannot change them/],
+        [['--masks', masks, '--until-stable', '0.1'], /--until-stable needs drawn masks: --masks fixes N and the normalising mean/],
         [['--masks', fixturePath('tiny-chelsea', 'masks_gauss.npy'), '--method', 'rise-gaussian', '--p1', '0.5'], /--p1 applies to binary masks only/],
       ];
       for (const [flags, message] of cases) await refusedBeforeWork(['explain', ...onnx, '--tensor', tensor, ...flags], message);

@@ -29,6 +29,21 @@ describe('xai explain --until-stable', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('xai masks --mask-order per-mask writes masks whose first ones are a smaller set\'s; the default is the reference order', async () => {
+    const out = scratchDir();
+    const write = async (name: string, n: number, ...order: string[]) => {
+      const run = await xai('masks', '--n', String(n), '--s', '4', '--seed', '3', '--size', '16x16', '--out', join(out, name), '--quiet', ...order);
+      expect(run.code, run.stderr).toBe(0);
+      return readFileSync(join(out, name)).subarray(128);
+    };
+    const small = await write('small.npy', 10, '--mask-order', 'per-mask');
+    const large = await write('large.npy', 20, '--mask-order', 'per-mask');
+    expect(large.subarray(0, small.length).equals(small)).toBe(true);
+    const reference = await write('reference.npy', 20);
+    expect(reference.equals(large)).toBe(false);
+    expect((await xai('masks', '--until-stable', '0.1', '--size', '8x8', '--out', join(out, 'x.npy'))).code).toBe(2);
+  });
+
   it('is a usage error with the reference mask order, before any image is read', async () => {
     const run = await xai('explain', 'no-such-image.png', '--method', 'rise', '--until-stable', '0.1', '--mask-order', 'reference');
     expect(run.code).toBe(2);

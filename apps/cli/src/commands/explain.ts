@@ -111,8 +111,11 @@ async function withGivenMasks(
     throw new UsageError(`${flag} goes with exactly one RISE method (--method rise or rise-gaussian); ${chosen}`, 'explain');
   }
   if (!given) return { methods, args };
-  const drawn = ['n', 's', 'seed'].filter((flag) => args.values[flag] !== undefined);
-  if (drawn.length) throw new UsageError(`--masks fixes N, s and the seed; --${drawn.join(', --')} cannot change them`, 'explain');
+  const drawn = ['n', 's', 'seed', 'mask-order'].filter((flag) => args.values[flag] !== undefined);
+  if (drawn.length) throw new UsageError(`--masks fixes N, s, the seed and the masks' order; --${drawn.join(', --')} cannot change them`, 'explain');
+  if (args.values['until-stable'] !== undefined) {
+    throw new UsageError('--until-stable needs drawn masks: --masks fixes N and the normalising mean of its whole set', 'explain');
+  }
   const binary = rise[0].id === 'rise';
   if (!binary && args.values.p1 !== undefined) throw new UsageError('--p1 applies to binary masks only; Gaussian masks are normalised by their mean', 'explain');
   const p1 = binary ? paramsFromFlags(rise[0].params.filter((p) => p.name === 'p1'), args, 'explain').p1 : undefined;
