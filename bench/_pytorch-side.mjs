@@ -1,10 +1,11 @@
-// What bench/cam-speed.mjs and bench/attribution-speed.mjs share: both run a script under
-// bench/torch/ in plain PyTorch, then the same computation on the weights and input it wrote.
+// What the benchmarks against plain PyTorch (cam-speed, attribution-speed, vs-torch) share: each
+// runs a script under bench/torch/, then the same computation on the weights and input it wrote.
 // Not a benchmark itself: scripts/bench.mjs skips files whose name starts with `_`.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 
 /** The repository root, as a `file:` URL ending in `/`. */
 export const root = new URL('..', import.meta.url);
@@ -52,6 +53,75 @@ export function runPythonJson(python, name, argv, fail) {
   return JSON.parse(py.stdout.trim().split('\n').pop());
 }
 
+/**
+ * Starts `bench/torch/<name>` as a server (its stderr passed through): one JSON command a line on
+ * its stdin, one JSON answer a line on its stdout, so the two sides can take turns in one sitting.
+ * Waits for its first line (`ready`); `request(command)` resolves with the answer, and `fail`s on
+ * an answer with `error` or if the script ends; `close()` asks it to quit.
+ */
+export async function startPythonServer(python, name, argv, fail) {
+  const script = new URL(`bench/torch/${name}`, root).pathname;
+  const child = spawn(python, [script, ...argv], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.on('error', (error) => fail(`${script} did not start: ${error.message}`));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const answer = async (what) => {
+    const { value, done } = await lines.next();
+    if (done) fail(`${script} ended before answering ${what}`);
+    const parsed = JSON.parse(value);
+    if (parsed.error) fail(`${script}: ${parsed.error}`);
+    return parsed;
+  };
+  const ready = await answer('its start');
+  return {
+    ready,
+    request(command) {
+      child.stdin.write(`${JSON.stringify(command)}\n`);
+      return answer(command.cmd);
+    },
+    close() {
+      child.stdin.end(`${JSON.stringify({ cmd: 'quit' })}\n`);
+    },
+  };
+}
+
+/**
+ * Our side of a comparison: the network PyTorch exported, on onnxruntime-node through
+ * `loadOnnxModel(onnxPath, { preprocessing: 'imagenet', threads })`, with PyTorch's input (NHWC)
+ * and its top class. Prints the engines and how far our logits are from PyTorch's (`logits.npy`).
+ */
+export async function loadOurSide({ tf, core, loadOnnxModel, dir, onnxPath, torchTarget, backend = 'wasm', ortThreads = 2 }) {
+  const selected = await core.selectBackend({ prefer: backend });
+  const model = await loadOnnxModel(onnxPath, { preprocessing: 'imagenet', threads: ortThreads });
+  const image = readInput(tf, core, `${dir}/input.npy`);
+  const top = (await core.topClasses(model, image, 1))[0];
+  if (top !== torchTarget) console.log(`NOTE: our top class is ${top}, PyTorch's ${torchTarget}`);
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT').catch(() => '?');
+  console.log(`ours: predict on ${model.engine} (${ortThreads} threads); activations, gradients and forwardFrom on tfjs ` +
+    `${selected.backend} (SIMD ${simd}, 1 thread)`);
+  const torchLogits = readNpyFloat32(core, `${dir}/logits.npy`);
+  const ortLogits = await logitsOf((x) => model.predict(x), image);
+  const tfjsLogits = await logitsOf((x) => model.predictTfjs(x), image);
+  console.log(`logits vs PyTorch, max |Δ|: onnxruntime ${maxAbsDiff(ortLogits, torchLogits).toExponential(2)}, ` +
+    `tfjs graph ${maxAbsDiff(tfjsLogits, torchLogits).toExponential(2)} (top logit ${torchLogits[torchTarget].toFixed(3)})`);
+  return { model, image, top };
+}
+
+/**
+ * Warm-up outside the timings: onnxruntime at batch 1 and `batchSize`, and, with a `layer`, the
+ * tfjs graph's forward and backward pass to it and its forward pass on from it.
+ */
+export async function warmUp(tf, model, image, batchSize, layer) {
+  const tiled = tf.tile(image, [batchSize, 1, 1, 1]);
+  tf.dispose([await model.predict(image), await model.predict(tiled)]);
+  tiled.dispose();
+  if (layer === undefined) return;
+  const handle = model.resolveLayer(layer);
+  const pass = await model.activationsAndGradient(image, handle, 0);
+  const tiledActivations = tf.tile(pass.activations, [batchSize, 1, 1, 1]);
+  tf.dispose(await model.forwardFrom(image, handle, tiledActivations));
+  tf.dispose([tiledActivations, pass.activations, pass.gradient, pass.logits]);
+}
+
 /** The three load averages, 2 decimals each. */
 export function formatLoad(loads = loadavg()) {
   return loads.map((l) => l.toFixed(2)).join(' ');
@@ -95,6 +165,13 @@ export function maxAbsDiff(values, expected) {
   let max = 0;
   for (let i = 0; i < expected.length; i++) max = Math.max(max, Math.abs(values[i] - expected[i]));
   return max;
+}
+
+/** max |values[i] − expected[i]| / max |expected[i]|: a float32 agreement check independent of scale. */
+export function relativeMaxDiff(values, expected) {
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  return maxAbsDiff(values, expected) / scale;
 }
 
 /** The middle value (the upper middle for an even count). */

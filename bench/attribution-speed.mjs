@@ -16,8 +16,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
-  failWith, fmt, logitsOf, maxAbsDiff, parseArgs, printLoadChange, printMachine, readInput, readNpyFloat32, requireBuilt,
-  requirePytorch, root, runPythonJson, timeRuns,
+  failWith, fmt, loadOurSide, parseArgs, printLoadChange, printMachine, requireBuilt, requirePytorch, root, runPythonJson,
+  timeRuns, warmUp,
 } from './_pytorch-side.mjs';
 
 const args = parseArgs(process.argv.slice(2));
@@ -55,24 +55,14 @@ const torch = runPythonJson(
 console.log(`PyTorch ${torch.torch} (torchvision ${torch.torchvision}), ${torch.threads} threads, top class ${torch.target}`);
 
 // 2. Ours, on the same weights and input.
-const backend = await core.selectBackend({ prefer: args.backend ?? 'wasm' });
-const ortThreads = Number(args['ort-threads'] ?? 2);
-const model = await loadOnnxModel(onnxPath, { preprocessing: 'imagenet', threads: ortThreads });
-const image = readInput(tf, core, join(dir, 'input.npy'));
-const top = (await core.topClasses(model, image, 1))[0];
-if (top !== torch.target) console.log(`NOTE: our top class is ${top}, PyTorch's ${torch.target} (margin ${torch.top_logit_margin})`);
-const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT').catch(() => '?');
-console.log(`ours: gradients on tfjs ${backend.backend} (SIMD ${simd}, 1 thread), predict on ${model.engine} (${ortThreads} threads)`);
-const torchLogits = readNpyFloat32(core, join(dir, 'logits.npy'));
-const ortLogits = await logitsOf((x) => model.predict(x), image);
-const tfjsLogits = await logitsOf((x) => model.predictTfjs(x), image);
-console.log(`logits vs PyTorch, max |Δ|: onnxruntime ${maxAbsDiff(ortLogits, torchLogits).toExponential(2)}, ` +
-  `tfjs graph ${maxAbsDiff(tfjsLogits, torchLogits).toExponential(2)} (top logit ${torchLogits[torch.target].toFixed(3)})`);
-
+const { model, image, top } = await loadOurSide({
+  tf, core, loadOnnxModel, dir, onnxPath, torchTarget: torch.target, backend: args.backend, ortThreads: Number(args['ort-threads'] ?? 2),
+});
 // Warm-up outside the timings: a gradient pass at batch B on the tfjs graph, onnxruntime at batch 1 and B.
 const tiled = tf.tile(image, [batchSize, 1, 1, 1]);
-tf.dispose([await model.inputGradients(tiled, top), await model.predict(image), await model.predict(tiled)]);
+tf.dispose(await model.inputGradients(tiled, top));
 tiled.dispose();
+await warmUp(tf, model, image, batchSize);
 
 const ig = await timeMethod(integratedGradients, { steps });
 const occ = await timeMethod(occlusion, { window, stride });
