@@ -1,0 +1,60 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Classifier } from '../classifier.js';
+import { checkWorkers, poolClassifier, type PooledClassifier } from '../pool/pooled.js';
+import type { FromWorker, SpawnWorker, ToWorker, WorkerPort } from '../pool/protocol.js';
+
+const WORKER_SCRIPT = new URL('./pool-worker.js', import.meta.url);
+
+/** Node: starts `worker_threads` workers. They are `unref()`ed: a pool never keeps the process alive. */
+export function nodeWorkers(script: URL = WORKER_SCRIPT): SpawnWorker {
+  return () => {
+    const worker = new Worker(script);
+    worker.unref();
+    let exited: ((reason: string) => void) | undefined;
+    let error: Error | undefined;
+    worker.on('error', (e) => {
+      error = e;
+    });
+    worker.on('exit', (code) => exited?.(error ? error.message : `it exited with code ${code}`));
+    const port: WorkerPort = {
+      post: (message: ToWorker, transfer: ArrayBuffer[] = []) => worker.postMessage(message, transfer),
+      onMessage: (handler) => worker.on('message', (message: FromWorker) => handler(message)),
+      onExit: (handler) => {
+        exited = handler;
+      },
+      terminate: async () => {
+        await worker.terminate();
+      },
+    };
+    return port;
+  };
+}
+
+/** The default number of workers: the cores Node may use. */
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
+
+export interface PooledOptions {
+  /** Workers (default: the number of cores; 1 runs in-process). */
+  workers?: number;
+  /** Rows per chunk (see `poolClassifier`). */
+  chunkRows?: number;
+  /** Starts one worker (default: `worker_threads`, see `nodeWorkers`). */
+  spawn?: SpawnWorker;
+}
+
+/**
+ * `model` with `predict` spread over `workers` worker threads (see `poolClassifier`); the model
+ * needs the recipe its loader leaves (`loadTfjsModelFile`, `loadDemoModel`, `loadOnnxModel` on tfjs).
+ */
+export function pooled<T extends Classifier>(model: T, options: PooledOptions = {}): PooledClassifier<T> {
+  const workers = options.workers === undefined ? defaultWorkers() : checkWorkers(options.workers);
+  return poolClassifier(model, {
+    workers,
+    chunkRows: options.chunkRows,
+    spawn: options.spawn ?? nodeWorkers(),
+    explicit: options.workers !== undefined,
+  });
+}
