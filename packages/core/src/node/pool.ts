@@ -6,10 +6,14 @@ import type { FromWorker, SpawnWorker, ToWorker, WorkerPort } from '../pool/prot
 
 const WORKER_SCRIPT = new URL('./pool-worker.js', import.meta.url);
 
-/** Node: starts `worker_threads` workers. They are `unref()`ed: a pool never keeps the process alive. */
+/**
+ * Node: starts `worker_threads` workers. A worker keeps the process alive only while it has work
+ * (it is `unref()`ed when idle), so a pool nobody disposed never holds the process open.
+ */
 export function nodeWorkers(script: URL = WORKER_SCRIPT): SpawnWorker {
   return () => {
-    const worker = new Worker(script);
+    // Flags a worker refuses (--input-type, as `node --input-type=module -e` gives) are not passed on.
+    const worker = new Worker(script, { execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')) });
     worker.unref();
     let exited: ((reason: string) => void) | undefined;
     let error: Error | undefined;
@@ -19,7 +23,15 @@ export function nodeWorkers(script: URL = WORKER_SCRIPT): SpawnWorker {
     worker.on('exit', (code) => exited?.(error ? error.message : `it exited with code ${code}`));
     const port: WorkerPort = {
       post: (message: ToWorker, transfer: ArrayBuffer[] = []) => worker.postMessage(message, transfer),
-      onMessage: (handler) => worker.on('message', (message: FromWorker) => handler(message)),
+      onMessage: (handler) => {
+        worker.on('message', (message: FromWorker) => handler(message));
+        // A 'message' listener refs the worker's port again: unref after adding it.
+        worker.unref();
+      },
+      hold: (busy) => {
+        if (busy) worker.ref();
+        else worker.unref();
+      },
       onExit: (handler) => {
         exited = handler;
       },

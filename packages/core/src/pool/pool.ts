@@ -108,6 +108,7 @@ export class WorkerPool {
     port.onMessage((message) => this.receive(slot, message));
     port.onExit((reason) => this.lost(slot, reason));
     port.post({ type: 'load', recipe: this.recipe });
+    port.hold?.(true);
   }
 
   private receive(slot: Slot, message: FromWorker): void {
@@ -156,13 +157,14 @@ export class WorkerPool {
         job.reject(job.call.failed);
         job = this.queue.shift();
       }
-      if (!job) return;
+      if (!job) break;
       const id = this.nextId++;
       const data = job.rows();
       slot.job = job;
       slot.jobId = id;
       slot.port.post({ type: 'predict', id, data, shape: job.shape }, [data.buffer as ArrayBuffer]);
     }
+    for (const slot of this.slots) slot.port.hold?.(!slot.ready || slot.job !== undefined);
   }
 
   private fail(message: string): void {

@@ -21,6 +21,11 @@ export interface WorkerPort {
   onMessage(handler: (message: FromWorker) => void): void;
   /** The worker died (an uncaught error, or it exited): `reason` says why. */
   onExit(handler: (reason: string) => void): void;
+  /**
+   * Optional: whether the worker has work the program waits for (loading, a chunk). Node workers
+   * keep the process alive only then, so a pool nobody disposed never holds it open.
+   */
+  hold?(busy: boolean): void;
   /** Stops the worker; resolves when it is gone. */
   terminate(): Promise<void>;
 }
