@@ -1,0 +1,102 @@
+// RISE on the demo model (tfjs, wasm by default) with 1 worker (predict on the main thread) and
+// with 2 worker threads, in one process: median of --repeat runs each, the ratio, and whether the
+// maps are the same bytes. Also times the parts on their own (plain forward passes through the
+// pool, and the main thread's mask drawing), to show what bounds the ratio. Run after building:
+//
+//   node bench/rise-workers.mjs [--n 2000] [--batch 32] [--repeat 3] [--backend wasm|cpu] [--workers 2]
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+// The CLI depends on every package: load them as it does, so that all share one tfjs engine.
+const requireFromCli = createRequire(fileURLToPath(new URL('../apps/cli/package.json', import.meta.url)));
+const load = (name) => import(pathToFileURL(requireFromCli.resolve(name)).href);
+
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string', default: '2000' },
+    batch: { type: 'string', default: '32' },
+    repeat: { type: 'string', default: '3' },
+    backend: { type: 'string', default: 'wasm' },
+    workers: { type: 'string', default: '2' },
+  },
+});
+const n = Number(args.n);
+const batchSize = Number(args.batch);
+const repeat = Number(args.repeat);
+const many = Number(args.workers);
+
+const tf = await load('@tensorflow/tfjs-core');
+const core = await load('@xai/core');
+const { rise, binaryMasks } = await load('@xai/rise');
+const { loadDemoModel } = await load('@xai/zoo/node');
+const { demoSample, imagesToBatch } = await load('@xai/zoo');
+await core.selectBackend({ prefer: args.backend });
+
+const image = imagesToBatch([demoSample('star-1').image]);
+const options = { n, s: 8, p1: 0.5, seed: 0, batchSize, classes: [3] };
+const load1 = loadavg()[0];
+console.log(`RISE on the demo model (96×96), ${tf.getBackend()}, N = ${n}, batch ${batchSize}, chunks of ${core.POOL_CHUNK_ROWS} rows, median of ${repeat}`);
+console.log(`load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+const models = { 1: await loadDemoModel({ workers: 1 }), [many]: await loadDemoModel({ workers: many }) };
+// Warm-up: kernels, and the workers load the model (their start is not what is measured).
+for (const model of Object.values(models)) await rise(model, image, { ...options, n: 4 * batchSize });
+
+const results = {};
+for (const workers of [1, many]) {
+  const runs = [];
+  let map;
+  for (let r = 0; r < repeat; r++) {
+    const start = performance.now();
+    [map] = await rise(models[workers], image, options);
+    runs.push((performance.now() - start) / 1000);
+  }
+  const passes = [];
+  for (let r = 0; r < repeat; r++) passes.push(await forwardPasses(models[workers]));
+  results[workers] = { rise: median(runs), runs, passes: median(passes), map: map.data };
+  console.log(`${String(workers).padStart(2)} worker${workers > 1 ? 's' : ' '}: RISE ${median(runs).toFixed(2)} s (${runs.map((t) => t.toFixed(2)).join(', ')}), ` +
+    `plain forward passes ${median(passes).toFixed(2)} s (${(n / median(passes)).toFixed(0)} img/s)`);
+}
+const masking = [];
+for (let r = 0; r < repeat; r++) masking.push(await maskDrawing());
+const same = Buffer.from(results[1].map.buffer).equals(Buffer.from(results[many].map.buffer));
+console.log(`mask drawing alone (main thread): ${median(masking).toFixed(2)} s`);
+console.log(`ratio RISE 1 / ${many} workers: ${(results[1].rise / results[many].rise).toFixed(2)}×; plain passes: ${(results[1].passes / results[many].passes).toFixed(2)}×`);
+console.log(`maps byte-identical: ${same}`);
+console.log(`load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1-minute at start ${load1.toFixed(2)})`);
+Object.values(models).forEach((m) => m.dispose());
+image.dispose();
+if (!same) process.exitCode = 1;
+
+/** N forward passes in batches, of one batch built beforehand (tiling is not predict's cost). */
+async function forwardPasses(model) {
+  const batch = tf.tile(image, [batchSize, 1, 1, 1]);
+  const start = performance.now();
+  for (let done = 0; done < n; done += batchSize) {
+    const logits = await model.predict(batch);
+    await logits.data();
+    logits.dispose();
+  }
+  const seconds = (performance.now() - start) / 1000;
+  batch.dispose();
+  return seconds;
+}
+
+/** Drawing and upsampling the N masks RISE uses, batch by batch, on the main thread. */
+async function maskDrawing() {
+  const { height, width } = models[1].input;
+  const start = performance.now();
+  const stream = binaryMasks({ n, s: 8, p1: 0.5, seed: 0, height, width }).open();
+  for (let done = 0; done < n; done += batchSize) {
+    const masks = stream.next(Math.min(batchSize, n - done));
+    tf.dispose(masks);
+  }
+  return (performance.now() - start) / 1000;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
