@@ -48,16 +48,21 @@ const results = {};
 for (const workers of [1, many]) {
   const runs = [];
   let map;
+  const cpu = [];
   for (let r = 0; r < repeat; r++) {
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     [map] = await rise(models[workers], image, options);
     runs.push((performance.now() - start) / 1000);
+    const used = process.cpuUsage(cpuStart);
+    cpu.push((used.user + used.system) / 1e6 / runs[r]);
   }
   const passes = [];
   for (let r = 0; r < repeat; r++) passes.push(await forwardPasses(models[workers]));
   results[workers] = { rise: median(runs), runs, passes: median(passes), map: map.data };
-  console.log(`${String(workers).padStart(2)} worker${workers > 1 ? 's' : ' '}: RISE ${median(runs).toFixed(2)} s (${runs.map((t) => t.toFixed(2)).join(', ')}), ` +
-    `plain forward passes ${median(passes).toFixed(2)} s (${(n / median(passes)).toFixed(0)} img/s)`);
+  // CPU time of every thread over wall time: the cores the process got (below 2 on a busy machine).
+  console.log(`${String(workers).padStart(2)} worker${workers > 1 ? 's' : ' '}: RISE ${median(runs).toFixed(2)} s (${runs.map((t) => t.toFixed(2)).join(', ')}; ` +
+    `${median(cpu).toFixed(2)} cores busy), plain forward passes ${median(passes).toFixed(2)} s (${(n / median(passes)).toFixed(0)} img/s)`);
 }
 const masking = [];
 for (let r = 0; r < repeat; r++) masking.push(await maskDrawing());
