@@ -77,7 +77,8 @@ export function poolClassifier<T extends Classifier>(model: T, options: PoolOpti
   };
   const status = () => ({ ...(pool?.status() ?? { size: 1, running: 0, busy: 0, queued: 0 }), inProcess });
 
-  const bound = new Map<PropertyKey, unknown>();
+  // Bound once per function, so a member replaced on the model later is seen.
+  const bound = new WeakMap<object, unknown>();
   // A Proxy rather than a class: the model keeps its own type (instanceof, adapter-specific
   // members), and getters and methods run on the model itself, so its state stays in one place.
   const proxy = new Proxy(target, {
@@ -87,8 +88,8 @@ export function poolClassifier<T extends Classifier>(model: T, options: PoolOpti
       if (property === 'workerPool') return status();
       const value = Reflect.get(object, property, object) as unknown;
       if (typeof value !== 'function') return value;
-      if (!bound.has(property)) bound.set(property, (value as (...a: unknown[]) => unknown).bind(object));
-      return bound.get(property);
+      if (!bound.has(value)) bound.set(value, (value as (...a: unknown[]) => unknown).bind(object));
+      return bound.get(value);
     },
     has(object, property) {
       return property === 'workerPool' || Reflect.has(object, property);
