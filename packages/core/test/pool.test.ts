@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { XaiError } from '../src/errors.js';
 import { LayersClassifier } from '../src/models/layers-classifier.js';
 import { poolClassifier, unpooled, POOL_CHUNK_ROWS, type PooledClassifier } from '../src/pool/pooled.js';
 import type { FromWorker, SpawnWorker, ToWorker, WorkerPort } from '../src/pool/protocol.js';
 import { recipeOf } from '../src/pool/recipe.js';
 import { serveModel } from '../src/pool/serve.js';
+import { webWorkers } from '../src/pool/web.js';
 import { useBackend } from './helpers.js';
 import { residualModel, seedWeights } from './models.js';
 import { loadResidual, predictedRows, type Behaviour } from './pool-models.js';
@@ -283,5 +284,79 @@ describe('poolClassifier', () => {
       expect(() => poolClassifier(model, { workers })).toThrow(new XaiError(`workers must be a whole number from 1 to 64, got ${workers}`));
     }
     model.dispose();
+  });
+});
+
+/** A stand-in for the browser's `Worker`: `serveModel` on this thread, messages as events. */
+class FakeWebWorker extends EventTarget {
+  static made: FakeWebWorker[] = [];
+  /** When set, the next worker made fails to start with this message. */
+  static failNext?: string;
+  alive = true;
+  private deliver: (message: ToWorker) => void = () => {};
+
+  constructor(
+    readonly script: string | URL,
+    readonly options: { type?: string },
+  ) {
+    super();
+    FakeWebWorker.made.push(this);
+    const failure = FakeWebWorker.failNext;
+    FakeWebWorker.failNext = undefined;
+    if (failure) {
+      setImmediate(() => this.dispatchEvent(Object.assign(new Event('error', { cancelable: true }), { message: failure })));
+      return;
+    }
+    serveModel({
+      post: (message, transfer = []) => {
+        const data = structuredClone(message, { transfer });
+        setImmediate(() => this.alive && this.dispatchEvent(new MessageEvent('message', { data })));
+      },
+      onMessage: (handler) => {
+        this.deliver = handler;
+      },
+    });
+  }
+
+  postMessage(message: ToWorker, transfer: ArrayBuffer[]): void {
+    const copy = structuredClone(message, { transfer });
+    setImmediate(() => this.alive && this.deliver(copy));
+  }
+
+  terminate(): void {
+    this.alive = false;
+  }
+}
+
+describe('webWorkers: the pool over Web Workers', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+    (globalThis as { Worker?: unknown }).Worker = FakeWebWorker;
+  });
+  afterAll(() => {
+    delete (globalThis as { Worker?: unknown }).Worker;
+  });
+
+  it('starts module workers from the script and gives the in-process bytes; dispose terminates them', async () => {
+    const model = poolClassifier(await loadResidual(SEED), { workers: 2, spawn: webWorkers('/assets/pool-worker.js') });
+    const plain = poolClassifier(await loadResidual(SEED), { workers: 1 });
+    const batch = images(21);
+    expect(Array.from(await logitsOf(model, batch))).toEqual(Array.from(await logitsOf(plain, batch)));
+    const made = FakeWebWorker.made.slice(-2);
+    expect(made.map((w) => [w.script, w.options.type])).toEqual([['/assets/pool-worker.js', 'module'], ['/assets/pool-worker.js', 'module']]);
+    model.dispose();
+    plain.dispose();
+    expect(made.map((w) => w.alive)).toEqual([false, false]);
+    batch.dispose();
+  });
+
+  it("a worker that fails to start fails the call with the error event's message", async () => {
+    FakeWebWorker.failNext = 'SyntaxError: Unexpected token in pool-worker.js';
+    const model = poolClassifier(await loadResidual(SEED), { workers: 2, spawn: webWorkers('/assets/pool-worker.js') });
+    const batch = images(21);
+    const error = await rejection(() => model.predict(batch));
+    expect(error.message).toBe('a worker stopped while loading the model (loadResidual from ' + recipeOf(unpooled(model))!.module + '): SyntaxError: Unexpected token in pool-worker.js');
+    model.dispose();
+    batch.dispose();
   });
 });
