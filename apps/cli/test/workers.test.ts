@@ -7,8 +7,9 @@ import { nodeWorkers, pooled, type PooledOptions } from '@xai/core/node';
 import { occlusion } from '@xai/attributions';
 import { scoreCam } from '@xai/cam';
 import { deletion, insertion } from '@xai/metrics';
+import { loadOnnxModel } from '@xai/onnx/node';
 import { rise } from '@xai/rise';
-import { expectNoLeak, expectRejectsWithoutLeak, TEST_BACKENDS, useBackend } from '@xai/testing';
+import { expectNoLeak, expectRejectsWithoutLeak, fixturePath, TEST_BACKENDS, useBackend } from '@xai/testing';
 import { demoSample, imagesToBatch } from '@xai/zoo';
 import { demoModelPath, demoSampleFiles, loadDemoModel } from '@xai/zoo/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,23 @@ describe('a pooled demo model (worker threads)', () => {
       }
     });
   }
+
+  it('pools an ONNX model on the tfjs engine: workers load it from the file, same bytes', async () => {
+    await useBackend('wasm');
+    const path = fixturePath('tiny-chelsea', 'model.onnx');
+    const batch = tf.randomUniform([20, 64, 64, 3], -2, 2, 'float32', 4) as tf.Tensor4D;
+    const logits = [];
+    for (const workers of [1, 2]) {
+      const model = await loadOnnxModel(path, { engine: 'tfjs', workers });
+      const out = await model.predict(batch);
+      logits.push(Array.from(await out.data()));
+      out.dispose();
+      expect(model.workerPool.running).toBe(workers === 1 ? 0 : 2);
+      model.dispose();
+    }
+    expect(logits[1]).toEqual(logits[0]);
+    batch.dispose();
+  });
 
   it('leaves no thread behind after dispose', async () => {
     await useBackend('wasm');

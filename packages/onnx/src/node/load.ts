@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import { dirname, join } from 'node:path';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { XaiError, withRecipe } from '@xai/core';
+import { XaiError, withRecipe, type PooledClassifier } from '@xai/core';
 import { pooled } from '@xai/core/node';
 import { OnnxClassifier, type OnnxModel, type OnnxModelOptions } from '../classifier.js';
 import type { ExternalDataReader } from '../host.js';
@@ -48,7 +48,7 @@ export interface NodeOnnxModelOptions extends OnnxModelOptions {
  * Loads an ONNX classifier from a file path, a Uint8Array or an ArrayBuffer (Node). On the tfjs
  * engine its `predict` is spread over `workers` worker threads (see `pooled` in `@xai/core/node`).
  */
-export async function loadOnnxModel(source: OnnxModelSource, options: NodeOnnxModelOptions & { engine: 'tfjs' }): Promise<OnnxClassifier>;
+export async function loadOnnxModel(source: OnnxModelSource, options: NodeOnnxModelOptions & { engine: 'tfjs' }): Promise<PooledClassifier<OnnxClassifier>>;
 export async function loadOnnxModel(source: OnnxModelSource, options?: NodeOnnxModelOptions): Promise<OnnxModel>;
 export async function loadOnnxModel(source: OnnxModelSource, options: NodeOnnxModelOptions = {}): Promise<OnnxModel> {
   const { workers, ...modelOptions } = options;
