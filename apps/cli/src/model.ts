@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { RESIZE_MODES, resolvePreprocessing, selectBackend, XaiError, type BackendChoice, type Classifier, type Preprocessing, type ResizeMode } from '@xai/core';
-import { loadTfjsModelFile } from '@xai/core/node';
+import { defaultWorkers, loadTfjsModelFile } from '@xai/core/node';
 import { loadOnnxModel } from '@xai/onnx/node';
 import { loadDemoModel } from '@xai/zoo/node';
 import { type OptionSpec, type ParsedArgs, UsageError, choiceOption, intOption, stringOption } from './command.js';
@@ -26,7 +26,15 @@ export const MODEL_OPTIONS: Record<string, OptionSpec> = {
   'center-crop': { type: 'string', value: 'N', description: "then crop the centre N×N (torchvision's CenterCrop(N)); the result is resized to the model size if it differs" },
   backend: { type: 'string', value: 'NAME', description: 'tfjs backend: wasm, cpu, tfjs-node (default: the best available)' },
   engine: { type: 'string', value: 'auto|tfjs|onnxruntime', description: 'who runs forward passes of an ONNX model (tfjs models run on tfjs)', default: 'auto' },
+  workers: {
+    type: 'string',
+    value: 'N',
+    description: `worker threads that share the forward passes of a model on tfjs (tfjs models, ONNX models on --engine tfjs); 1 runs them on the main thread; results are the same for every N. Does nothing for ONNX models on onnxruntime, which use its own threads (default: the number of cores, ${defaultWorkers()} here)`,
+  },
 };
+
+/** The most worker threads --workers accepts. */
+const MAX_WORKERS = 64;
 
 export interface OpenedModel {
   model: Classifier;
@@ -40,18 +48,19 @@ export async function openModel(args: ParsedArgs): Promise<OpenedModel> {
   const path = stringOption(args, 'model');
   const preprocessing = preprocessingOption(args);
   const engine = choiceOption(args, 'engine', ['auto', 'tfjs', 'onnxruntime'] as const, 'auto');
+  const workers = intOption(args, 'workers', defaultWorkers(), 1, MAX_WORKERS);
   const kind = path ? extname(path).toLowerCase() : undefined;
   if (engine === 'onnxruntime' && kind !== '.onnx') {
     const what = path ? `--model ${path} is not an .onnx file` : 'without --model the demo model (a tfjs model) is used';
     throw new UsageError(`--engine onnxruntime runs ONNX models only; ${what}`);
   }
   const backend = await selectBackend({ prefer: stringOption(args, 'backend') });
-  if (!path) return { model: await loadDemoModel({ preprocessing }), source: 'demo model (@xai/zoo)', backend };
+  if (!path) return { model: await loadDemoModel({ preprocessing, workers }), source: 'demo model (@xai/zoo)', backend };
   if (kind === '.onnx') {
-    return { model: await loadOnnxModel(path, { preprocessing, engine }), source: path, backend };
+    return { model: await loadOnnxModel(path, { preprocessing, engine, workers }), source: path, backend };
   }
   if (kind === '.json') {
-    return { model: await loadTfjsModelFile(path, { preprocessing }), source: path, backend };
+    return { model: await loadTfjsModelFile(path, { preprocessing, workers }), source: path, backend };
   }
   throw new XaiError(`Cannot load ${path}: accepted models are .onnx files and tfjs model.json files`);
 }

@@ -27,3 +27,4 @@ export { ensureGradients } from './backend/register-gradients.js';
 export { withGuidedRelu, GUIDED_RELU_GRADIENT } from './backend/guided-relu.js';
 export { withoutWeightGradients } from './backend/no-weight-gradients.js';
 export { inputGradientsOf, classesPerRow, type InputGradientModel } from './models/input-gradients.js';
+export * from './pool/index.js';

@@ -10,7 +10,8 @@ import { loadDemoModel } from '@xai/zoo/node';
 
 const [seed, start, count, out] = process.argv.slice(2);
 await selectBackend({ prefer: 'wasm' });
-const model = await loadDemoModel();
+// One process per core already: no worker threads of its own.
+const model = await loadDemoModel({ workers: 1 });
 const samples = generateDataset({ seed: Number(seed), start: Number(start), count: Number(count) });
 const before = tf.memory().numTensors;
 const maps = [];

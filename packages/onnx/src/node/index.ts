@@ -1,2 +1,2 @@
 export * from '../index.js';
-export { loadOnnxModel } from './load.js';
+export { loadOnnxModel, type NodeOnnxModelOptions } from './load.js';

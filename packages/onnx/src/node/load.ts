@@ -1,6 +1,9 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { XaiError } from '@xai/core';
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { XaiError, withRecipe, type PooledClassifier } from '@xai/core';
+import { pooled } from '@xai/core/node';
 import { OnnxClassifier, type OnnxModel, type OnnxModelOptions } from '../classifier.js';
 import type { ExternalDataReader } from '../host.js';
 import { externalFromMap, sourceBytes, type OnnxModelSource } from '../load.js';
@@ -33,10 +36,31 @@ function externalFromDirectory(directory: string): ExternalDataReader {
   };
 }
 
-/** Loads an ONNX classifier from a file path, a Uint8Array or an ArrayBuffer (Node). */
-export async function loadOnnxModel(source: OnnxModelSource, options: OnnxModelOptions & { engine: 'tfjs' }): Promise<OnnxClassifier>;
-export async function loadOnnxModel(source: OnnxModelSource, options?: OnnxModelOptions): Promise<OnnxModel>;
-export async function loadOnnxModel(source: OnnxModelSource, options: OnnxModelOptions = {}): Promise<OnnxModel> {
+export interface NodeOnnxModelOptions extends OnnxModelOptions {
+  /**
+   * Worker threads `predict` is spread over when the tfjs graph runs it (default: the number of
+   * cores; 1: in-process); each loads the same model. Models on onnxruntime use its threads instead.
+   */
+  workers?: number;
+}
+
+/**
+ * Loads an ONNX classifier from a file path, a Uint8Array or an ArrayBuffer (Node). On the tfjs
+ * engine its `predict` is spread over `workers` worker threads (see `pooled` in `@xai/core/node`).
+ */
+export async function loadOnnxModel(source: OnnxModelSource, options: NodeOnnxModelOptions & { engine: 'tfjs' }): Promise<PooledClassifier<OnnxClassifier>>;
+export async function loadOnnxModel(source: OnnxModelSource, options?: NodeOnnxModelOptions): Promise<OnnxModel>;
+export async function loadOnnxModel(source: OnnxModelSource, options: NodeOnnxModelOptions = {}): Promise<OnnxModel> {
+  const { workers, ...modelOptions } = options;
+  const model = await openOnnxModel(source, modelOptions);
+  if (!(model instanceof OnnxClassifier) || !model.engine.startsWith('tfjs')) return model;
+  // A worker loads the same model on the tfjs graph, with no workers of its own.
+  const from = typeof source === 'string' && !/^(https?|data|blob|file):/.test(source) ? resolve(source) : source;
+  const args = [from, { ...modelOptions, engine: 'tfjs', workers: 1 }];
+  return pooled(withRecipe(model, { module: import.meta.url, export: 'loadOnnxModel', args, backend: tf.getBackend() }), { workers });
+}
+
+async function openOnnxModel(source: OnnxModelSource, options: OnnxModelOptions): Promise<OnnxModel> {
   if (typeof source !== 'string' || /^(https?|data|blob):/.test(source)) {
     const bytes = await sourceBytes(source);
     return OnnxClassifier.create({ bytes, name: 'ONNX model', readExternal: externalFromMap(options.externalData) }, options);

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { ClassifierOptions, TfjsClassifier } from '@xai/core';
+import type { ClassifierOptions, PooledClassifier, TfjsClassifier } from '@xai/core';
 import { loadTfjsModelFile } from '@xai/core/node';
 import { demoSampleInfo } from '../samples.js';
 
@@ -10,9 +10,11 @@ export function demoModelPath(): string {
 
 /**
  * The bundled shapes classifier, read from the installed package: a white-box Classifier
- * with class names and `unit` preprocessing attached (from its model.json metadata).
+ * with class names and `unit` preprocessing attached (from its model.json metadata). `predict`
+ * is spread over `workers` worker threads (default: the number of cores; 1: in-process), each
+ * reading the same file (see `pooled` in `@xai/core/node`).
  */
-export function loadDemoModel(options: ClassifierOptions & { path?: string } = {}): Promise<TfjsClassifier> {
+export function loadDemoModel(options: ClassifierOptions & { path?: string; workers?: number } = {}): Promise<PooledClassifier<TfjsClassifier>> {
   const { path, ...classifierOptions } = options;
   return loadTfjsModelFile(path ?? demoModelPath(), classifierOptions);
 }
