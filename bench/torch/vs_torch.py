@@ -51,7 +51,7 @@ except ImportError as error:  # the Node side turns this exit code into its own 
 
 sys.dont_write_bytecode = True  # no bench/torch/__pycache__ from the import below
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cam_speed import SIZE, ablation_cam_suffix, prepare, score_cam  # noqa: E402
+from cam_speed import SIZE, ablation_cam_suffix, forward_with_layer4, prepare, score_cam  # noqa: E402
 
 ABS_CAM_EPS = 1e-8
 BLUR_SIZE, BLUR_SIGMA = 11, 5.0
@@ -118,15 +118,10 @@ def insertion_deletion(model, x, saliency, kernel, step, batch):
 
 
 def abs_cam_final(model, x, target, batch):
-    store = {}
-    handle = model.layer4.register_forward_hook(lambda _m, _i, out: store.__setitem__("a", out))
-    try:
-        logits = model(x)
-    finally:
-        handle.remove()
-    (gradient,) = torch.autograd.grad(logits[0, target], store["a"])
+    logits, layer4 = forward_with_layer4(model, x)
+    (gradient,) = torch.autograd.grad(logits[0, target], layer4)
     with torch.inference_mode():
-        activations = store["a"].detach()[0]  # [K', h, w]
+        activations = layer4.detach()[0]  # [K', h, w]
         weights = gradient[0].abs().mean(dim=(1, 2))
         total = torch.zeros(SIZE * SIZE)
         for start in range(0, activations.shape[0], batch):
