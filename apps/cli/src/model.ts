@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
-import { RESIZE_MODES, resolvePreprocessing, selectBackend, XaiError, type BackendChoice, type Classifier, type Preprocessing, type ResizeMode } from '@xai/core';
+import { MAX_WORKERS, RESIZE_MODES, resolvePreprocessing, selectBackend, XaiError, type BackendChoice, type Classifier, type Preprocessing, type ResizeMode } from '@xai/core';
 import { defaultWorkers, loadTfjsModelFile } from '@xai/core/node';
 import { loadOnnxModel } from '@xai/onnx/node';
 import { loadDemoModel } from '@xai/zoo/node';
@@ -33,9 +33,6 @@ export const MODEL_OPTIONS: Record<string, OptionSpec> = {
   },
 };
 
-/** The most worker threads --workers accepts. */
-const MAX_WORKERS = 64;
-
 export interface OpenedModel {
   model: Classifier;
   /** What was loaded, for reports. */
@@ -48,7 +45,8 @@ export async function openModel(args: ParsedArgs): Promise<OpenedModel> {
   const path = stringOption(args, 'model');
   const preprocessing = preprocessingOption(args);
   const engine = choiceOption(args, 'engine', ['auto', 'tfjs', 'onnxruntime'] as const, 'auto');
-  const workers = intOption(args, 'workers', defaultWorkers(), 1, MAX_WORKERS);
+  // Absent: the loaders' default (the cores), and no warning if workers cannot be used.
+  const workers = args.values.workers === undefined ? undefined : intOption(args, 'workers', defaultWorkers(), 1, MAX_WORKERS);
   const kind = path ? extname(path).toLowerCase() : undefined;
   if (engine === 'onnxruntime' && kind !== '.onnx') {
     const what = path ? `--model ${path} is not an .onnx file` : 'without --model the demo model (a tfjs model) is used';

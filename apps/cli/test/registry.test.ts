@@ -41,7 +41,7 @@ describe('methods come from the registry', () => {
       const help = await xai(command, '--help');
       expect(help.code).toBe(0);
       expect(help.stdout, command).toMatch(/test-columns\s+Columns \(test\)/);
-      expect(help.stdout, command).toMatch(/--column-level COLUMNLEVEL\s+Columns \(test\): how steep the ramp is \(default: 1\)/);
+      expect(help.stdout, command).toMatch(/--column-level X\s+Columns \(test\): how steep the ramp is \(default: 1\)/);
     }
   });
 

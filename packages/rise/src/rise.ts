@@ -25,8 +25,8 @@ export interface RiseOptions extends MaskOptions, LongWorkOptions {
   /** Classes to explain; the top class of the intact image by default. */
   classes?: ClassSelection;
   /**
-   * A stopping rule: after each batch, stop once the maps' relative standard error (see
-   * `relativeStandardError`) is below this, never before 100 masks; `n` stays the ceiling. Needs
+   * A stopping rule: after each batch, stop once the map's relative noise ε (see
+   * `NoiseEstimate.relativeNoise`) is below this, never before 100 masks; `n` stays the ceiling. Needs
    * drawn masks in the `per-mask` order, which it chooses unless `maskOrder` says otherwise.
    */
   untilStable?: number;
@@ -56,7 +56,7 @@ export async function rise(model: Classifier, image: tf.Tensor, options: RiseOpt
   let classes: number[], result: Accumulated;
   try {
     classes = await resolveClasses(model, input, options.classes);
-    const watched = untilStable === undefined ? [] : await watchedRows(model, input, classes);
+    const watched = untilStable === undefined ? [] : await watchedRows(model, input, classes, options.classes);
     result = await accumulate(model, input, source, classes, scores, { untilStable, watched }, options);
   } finally {
     if (input !== image) input.dispose();
@@ -104,7 +104,8 @@ async function accumulate(
   const stream: MaskStream = source.open();
   const classIndices = tf.tensor1d(classes, 'int32');
   let total = tf.zeros([classes.length, pixels]);
-  const noise = untilStable === undefined ? undefined : new NoiseEstimate(watched, pixels, classes.length);
+  const noise = untilStable === undefined ? undefined : new NoiseEstimate(watched.length, pixels);
+  const watchedIndices = tf.tensor1d(watched, 'int32');
   let relativeError: number | undefined;
   try {
     const masksUsed = await runPipelined(
@@ -120,16 +121,18 @@ async function accumulate(
         const weights = tf.gather(scores === 'prob' ? tf.softmax(logits) : logits, classIndices, 1);
         const masks = tf.tensor2d(maskValues, [count, pixels]);
         const part = tf.matMul(weights, masks, true, false);
-        return { part, terms: noise && (await noiseTerms(weights, masks, noise.directions())) };
+        return { part, terms: noise && (await noiseTerms(tf.gather(weights, watchedIndices, 1), masks, noise.directions())) };
       },
       async ({ part, terms }, { end }) => {
         const next = tf.add(total, part);
         total.dispose();
         total = next;
-        if (!noise || !terms || untilStable === undefined) return;
-        noise.add(terms);
-        relativeError = noise.relativeNoise((await total.data()) as Float32Array, end);
-        if (end >= MIN_MASKS_TO_STOP && relativeError < untilStable) return 'stop';
+        if (!terms) return;
+        noise!.add(terms);
+        const watchedSums = tf.gather(total, watchedIndices, 0);
+        relativeError = noise!.relativeNoise((await watchedSums.data()) as Float32Array, end);
+        watchedSums.dispose();
+        if (end >= MIN_MASKS_TO_STOP && relativeError < untilStable!) return 'stop';
       },
       { ...options, stage: 'rise' },
     );
@@ -137,10 +140,11 @@ async function accumulate(
   } finally {
     total.dispose();
     classIndices.dispose();
+    watchedIndices.dispose();
   }
 }
 
-/** One batch's terms of the noise estimate (see `NoiseEstimate`). */
+/** One batch's terms of the noise estimate (see `NoiseEstimate`), for the watched maps' scores `weights`. */
 async function noiseTerms(weights: tf.Tensor2D, masks: tf.Tensor2D, directions: Float32Array | undefined): Promise<NoiseTerms> {
   const squaredWeights = tf.square(weights);
   const means = tf.mean(masks, 1, true);
@@ -160,8 +164,10 @@ async function noiseTerms(weights: tf.Tensor2D, masks: tf.Tensor2D, directions: 
  * (the map people look at; a near-zero probability's map is mostly noise and would never settle),
  * else every map made.
  */
-async function watchedRows(model: Classifier, image: tf.Tensor4D, classes: number[]): Promise<number[]> {
-  const [top] = classes.length === 1 ? classes : await topClasses(model, image, 1);
+async function watchedRows(model: Classifier, image: tf.Tensor4D, classes: number[], selection: ClassSelection | undefined): Promise<number[]> {
+  // Top-k selections list the top class first; otherwise it takes one more pass to know it.
+  const topFirst = classes.length === 1 || selection === undefined || selection === 'top' || (typeof selection === 'object' && 'top' in selection);
+  const [top] = topFirst ? classes : await topClasses(model, image, 1);
   const row = classes.indexOf(top);
   return row >= 0 ? [row] : classes.map((_, i) => i);
 }
@@ -170,7 +176,7 @@ function checkUntilStable(options: RiseOptions): number | undefined {
   const epsilon = options.untilStable;
   if (epsilon === undefined) return undefined;
   if (typeof epsilon !== 'number' || !(epsilon > 0 && epsilon <= 1)) {
-    throw new XaiError(`untilStable: the relative standard error to stop at must be a number in (0, 1], got ${String(epsilon)}`);
+    throw new XaiError(`untilStable: the relative noise ε to stop at (see NoiseEstimate) must be a number in (0, 1], got ${String(epsilon)}`);
   }
   if (typeof options.masks === 'object' && options.masks !== null) {
     throw new XaiError('untilStable needs drawn masks (binary or gaussian): a given mask set fixes N and the normalising mean');

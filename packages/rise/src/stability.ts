@@ -1,17 +1,17 @@
 /** The stopping rule never stops before this many masks: fewer give no usable error estimate. */
 export const MIN_MASKS_TO_STOP = 100;
 
-/** One batch's terms of the noise estimate, every class of the run in rows. */
+/** One batch's terms of the noise estimate, one row per watched map. */
 export interface NoiseTerms {
-  /** `Σ_i w_i² M_i²` per class and pixel, `[classes, pixels]`. */
+  /** `Σ_i w_i² M_i²` per map and pixel, `[maps, pixels]`. */
   squares: Float32Array;
-  /** `Σ_i w_i m̄_i` per class (`m̄_i`: the mask's spatial mean). */
+  /** `Σ_i w_i m̄_i` per map (`m̄_i`: the mask's spatial mean). */
   levels: Float32Array;
-  /** `Σ_i (w_i m̄_i)²` per class. */
+  /** `Σ_i (w_i m̄_i)²` per map. */
   levelSquares: Float32Array;
-  /** The batch's scores `w_i`, `[count, classes]`. */
+  /** The batch's scores `w_i`, `[count, maps]`. */
   weights: Float32Array;
-  /** `M_i · d_r` for the watched maps' directions (`directions()`), `[count, watched]`; absent before there are any. */
+  /** `M_i · d_r` for the maps' directions (`directions()`), `[count, maps]`; absent before there are any. */
   projections?: Float32Array;
 }
 
@@ -35,20 +35,19 @@ export class NoiseEstimate {
   private direction?: Float32Array;
 
   constructor(
-    /** The rows (classes of the run) the estimate follows. */
-    private readonly rows: readonly number[],
+    /** How many maps the estimate follows. */
+    private readonly maps: number,
     private readonly pixels: number,
-    private readonly classes: number,
   ) {
-    this.squares = rows.map(() => new Float64Array(pixels));
-    this.levels = new Float64Array(rows.length);
-    this.levelSquares = new Float64Array(rows.length);
-    this.along = new Float64Array(rows.length);
-    this.alongSquares = new Float64Array(rows.length);
+    this.squares = Array.from({ length: maps }, () => new Float64Array(pixels));
+    this.levels = new Float64Array(maps);
+    this.levelSquares = new Float64Array(maps);
+    this.along = new Float64Array(maps);
+    this.alongSquares = new Float64Array(maps);
   }
 
   /**
-   * The watched maps' patterns as unit vectors with mean 0, `[pixels, watched]`, from the last
+   * The maps' patterns as unit vectors with mean 0, `[pixels, maps]`, from the last
    * `relativeNoise`; the next batch's masks are projected on them. Undefined before the first.
    */
   directions(): Float32Array | undefined {
@@ -56,55 +55,54 @@ export class NoiseEstimate {
   }
 
   add(terms: NoiseTerms): void {
-    const count = terms.weights.length / this.classes;
-    this.rows.forEach((row, r) => {
+    const count = terms.weights.length / this.maps;
+    for (let r = 0; r < this.maps; r++) {
       const target = this.squares[r];
-      const offset = row * this.pixels;
-      for (let p = 0; p < this.pixels; p++) target[p] += terms.squares[offset + p];
-      this.levels[r] += terms.levels[row];
-      this.levelSquares[r] += terms.levelSquares[row];
-      if (!terms.projections) return;
+      for (let p = 0; p < this.pixels; p++) target[p] += terms.squares[r * this.pixels + p];
+      this.levels[r] += terms.levels[r];
+      this.levelSquares[r] += terms.levelSquares[r];
+      if (!terms.projections) continue;
       for (let i = 0; i < count; i++) {
-        const value = terms.weights[i * this.classes + row] * terms.projections[i * this.rows.length + r];
+        const value = terms.weights[i * this.maps + r] * terms.projections[i * this.maps + r];
         this.along[r] += value;
         this.alongSquares[r] += value * value;
       }
-    });
+    }
     if (terms.projections) this.projected += count;
   }
 
-  /** ε after `masks` masks, given `Σ_i w_i M_i` per class and pixel (`sums`); Infinity while the noise hides the maps. */
+  /** ε after `masks` masks, given `Σ_i w_i M_i` per map and pixel (`sums`, `[maps, pixels]`); Infinity while the noise hides the maps. */
   relativeNoise(sums: Float32Array, masks: number): number {
     if (masks < 2) return Infinity;
     const variance = (sum: number, squares: number, count: number) => Math.max(0, squares / count - (sum / count) ** 2);
-    const direction = new Float32Array(this.pixels * this.rows.length);
+    const direction = new Float32Array(this.pixels * this.maps);
     let noise = 0;
     let signal = 0;
-    this.rows.forEach((row, r) => {
+    for (let r = 0; r < this.maps; r++) {
       const squares = this.squares[r];
       let meanOfMap = 0;
       let pixelNoise = 0;
       for (let p = 0; p < this.pixels; p++) {
-        const mean = sums[row * this.pixels + p] / masks;
-        pixelNoise += variance(sums[row * this.pixels + p], squares[p], masks);
+        const mean = sums[r * this.pixels + p] / masks;
+        pixelNoise += variance(sums[r * this.pixels + p], squares[p], masks);
         meanOfMap += mean;
       }
       meanOfMap /= this.pixels;
       let spread = 0;
       for (let p = 0; p < this.pixels; p++) {
-        const centred = sums[row * this.pixels + p] / masks - meanOfMap;
-        direction[p * this.rows.length + r] = centred;
+        const centred = sums[r * this.pixels + p] / masks - meanOfMap;
+        direction[p * this.maps + r] = centred;
         spread += centred * centred;
       }
       const norm = Math.sqrt(spread);
-      for (let p = 0; p < this.pixels; p++) direction[p * this.rows.length + r] /= norm || 1;
+      for (let p = 0; p < this.pixels; p++) direction[p * this.maps + r] /= norm || 1;
       const perPixel = (value: number) => value / (this.pixels * (masks - 1));
       const shared = perPixel(variance(this.levels[r], this.levelSquares[r], masks) * this.pixels);
       const centredNoise = Math.max(0, perPixel(pixelNoise) - shared);
       const alongPattern = this.projected > 1 ? perPixel(variance(this.along[r], this.alongSquares[r], this.projected)) : 0;
       noise += Math.max(0, centredNoise - alongPattern);
       signal += spread / this.pixels - centredNoise;
-    });
+    }
     this.direction = direction;
     return signal > 0 ? noise / signal : Infinity;
   }

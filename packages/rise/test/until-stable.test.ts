@@ -62,7 +62,7 @@ describe('NoiseEstimate', () => {
 
   /** Feeds `z_i` (as masks with score 1) in two batches, the second projected on the first's pattern. */
   function estimate(masks: number, z: (i: number, p: number) => number): number {
-    const estimate = new NoiseEstimate([0], pixels, 1);
+    const estimate = new NoiseEstimate(1, pixels);
     const sums = new Float32Array(pixels);
     let relative = Infinity;
     for (const [start, end] of [[0, masks / 2], [masks / 2, masks]]) {
@@ -113,7 +113,7 @@ describe('NoiseEstimate', () => {
 
   it('is Infinity for a map with no spatial structure, and for fewer than 2 masks', () => {
     expect(estimate(4, (i) => 2 ** i)).toBe(Infinity);
-    expect(new NoiseEstimate([0], 2, 1).relativeNoise(new Float32Array(2), 1)).toBe(Infinity);
+    expect(new NoiseEstimate(1, 2).relativeNoise(new Float32Array(2), 1)).toBe(Infinity);
   });
 });
 

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Classifier } from '../classifier.js';
-import { checkWorkers, poolClassifier, type PooledClassifier } from '../pool/pooled.js';
+import { MAX_WORKERS, checkWorkers, poolClassifier, type PooledClassifier } from '../pool/pooled.js';
 import type { FromWorker, SpawnWorker, ToWorker, WorkerPort } from '../pool/protocol.js';
 
 const WORKER_SCRIPT = new URL('./pool-worker.js', import.meta.url);
@@ -43,9 +43,9 @@ export function nodeWorkers(script: URL = WORKER_SCRIPT): SpawnWorker {
   };
 }
 
-/** The default number of workers: the cores Node may use. */
+/** The default number of workers: the cores Node may use (at most `MAX_WORKERS`). */
 export function defaultWorkers(): number {
-  return availableParallelism();
+  return Math.min(availableParallelism(), MAX_WORKERS);
 }
 
 export interface PooledOptions {

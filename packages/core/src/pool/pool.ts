@@ -57,8 +57,9 @@ export class WorkerPool {
     readonly size: number,
   ) {}
 
+  /** True once workers were started, and after the pool failed (so every later call hears why). */
   get started(): boolean {
-    return this.slots.length > 0;
+    return this.slots.length > 0 || this.failure !== undefined;
   }
 
   status(): PoolStatus {
@@ -107,7 +108,12 @@ export class WorkerPool {
     this.slots.push(slot);
     port.onMessage((message) => this.receive(slot, message));
     port.onExit((reason) => this.lost(slot, reason));
-    port.post({ type: 'load', recipe: this.recipe });
+    try {
+      port.post({ type: 'load', recipe: this.recipe });
+    } catch (error) {
+      this.fail(`a worker could not be sent the model's recipe (${this.recipe.export} from ${this.recipe.module}): ${(error as Error).message}`);
+      return;
+    }
     port.hold?.(true);
   }
 

@@ -99,9 +99,12 @@ export function poolClassifier<T extends Classifier>(model: T, options: PoolOpti
   return proxy;
 }
 
+/** The most workers a pool takes. */
+export const MAX_WORKERS = 64;
+
 export function checkWorkers(workers: number): number {
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
-    throw new XaiError(`workers must be a whole number from 1 to 64, got ${workers}`);
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw new XaiError(`workers must be a whole number from 1 to ${MAX_WORKERS}, got ${workers}`);
   }
   return workers;
 }

@@ -56,7 +56,9 @@ export async function loadOnnxModel(source: OnnxModelSource, options: NodeOnnxMo
   if (!(model instanceof OnnxClassifier) || !model.engine.startsWith('tfjs')) return model;
   // A worker loads the same model on the tfjs graph, with no workers of its own.
   const from = typeof source === 'string' && !/^(https?|data|blob|file):/.test(source) ? resolve(source) : source;
-  const args = [from, { ...modelOptions, engine: 'tfjs', workers: 1 }];
+  // The recipe is posted to workers: an onnxruntime module (functions) cannot go, nor is it needed on tfjs.
+  const { ort: _ort, ...cloneable } = modelOptions;
+  const args = [from, { ...cloneable, engine: 'tfjs', workers: 1 }];
   return pooled(withRecipe(model, { module: import.meta.url, export: 'loadOnnxModel', args, backend: tf.getBackend() }), { workers });
 }
 
