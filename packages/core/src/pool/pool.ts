@@ -42,7 +42,8 @@ export interface PoolStatus {
  * `run`. Chunks are run first come, first served, each by the next free worker, so chunks of
  * calls that overlap share the workers. A worker that dies fails the chunk it had; one is started
  * in its place for the next chunk. A worker that cannot build the model fails the pool: every
- * call from then on rejects with why.
+ * `run` from then on rejects with why (the pooled model still answers a batch of one chunk
+ * in-process, as it does before workers start).
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -57,9 +58,8 @@ export class WorkerPool {
     readonly size: number,
   ) {}
 
-  /** True once workers were started, and after the pool failed (so every later call hears why). */
   get started(): boolean {
-    return this.slots.length > 0 || this.failure !== undefined;
+    return this.slots.length > 0;
   }
 
   status(): PoolStatus {
