@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   explainWith,
   distinctRows,
+  maskedBatch,
+  predictMasked,
   runPipelined,
   saliencyMap,
   XaiError,
@@ -14,7 +16,7 @@ import {
   type SaliencyMap,
   type WhiteBoxClassifier,
 } from '@xai/core';
-import { channelMasks, channelWeights, initMap, maskImage, weightedChannels, weightedMaskSum } from './maps.js';
+import { channelMasks, channelWeights, initMap, weightedChannels, weightedMaskSum } from './maps.js';
 import type { AbsCamOptions, AbsCamRunOptions } from './options.js';
 
 const PAPER = {
@@ -64,10 +66,10 @@ export const absCamFinalMethod: MethodDescriptor = {
           representatives.length,
           ({ start, end }) => {
             const masks = channelMasks(activations, weights, size, representatives.slice(start, end));
-            return { masks, masked: maskImage(image, masks) };
+            return { masks, masked: maskedBatch(model, image, masks) };
           },
           async ({ masks, masked }, { start, end }) => {
-            const logits = await model.predict(masked);
+            const logits = await predictMasked(model, masked);
             const scores = tf.abs(tf.reshape(tf.slice(logits, [0, target.index], [end - start, 1]), [-1]));
             const counted = tf.mul(scores, tf.tensor1d(sizes.slice(start, end), 'float32')) as tf.Tensor1D;
             return weightedMaskSum(counted, masks);

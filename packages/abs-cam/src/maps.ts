@@ -50,11 +50,6 @@ export function channelMasks(
   });
 }
 
-/** `x ⊙ M_k` for each mask, the mask broadcast over the colour channels: `[n, H, W, C]`. */
-export function maskImage(image: tf.Tensor4D, masks: tf.Tensor4D): tf.Tensor4D {
-  return tf.mul(image, masks);
-}
-
 /** `Σ_k s_k · M_k` over a batch: scores `[n]`, masks `[n, H, W, 1]` → `[H, W]`. */
 export function weightedMaskSum(scores: tf.Tensor1D, masks: tf.Tensor4D): tf.Tensor2D {
   return tf.tidy(() => {

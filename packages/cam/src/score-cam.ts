@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { maskedBatch, predictMasked } from '@xai/core';
 import { channelLogits, classColumn, defineCam, weightedSum } from './base.js';
 
 /** pytorch-grad-cam's epsilon in the masks' min-max normalisation. */
@@ -33,9 +34,9 @@ export const scoreCam = defineCam({
         const up = tf.image.resizeBilinear(channels as tf.Tensor4D, env.size, true, false);
         const min = tf.min(up, [1, 2, 3], true);
         const masks = tf.div(tf.sub(up, min), tf.add(tf.sub(tf.max(up, [1, 2, 3], true), min), EPSILON));
-        return tf.mul(image, masks) as tf.Tensor4D;
+        return maskedBatch(env.model, image, masks as tf.Tensor4D);
       });
-    const logits = await channelLogits(pass, env, 'score-cam', { input, score: (masked) => env.model.predict(masked) }, sameInput);
+    const logits = await channelLogits(pass, env, 'score-cam', { input, score: (masked) => predictMasked(env.model, masked) }, sameInput);
     const weights = softmax(classColumn(logits, env.model.numClasses, target.index));
     return weightedSum(activations, tf.tensor4d(weights, [1, 1, 1, weights.length]));
   },

@@ -84,6 +84,13 @@ export interface Classifier {
   readonly whiteBoxUnavailable?: string;
   /** Logits `[B, numClasses]` for a preprocessed NHWC batch `[B, H, W, C]`. The caller owns the result. */
   predict(batch: tf.Tensor4D): Promise<tf.Tensor2D>;
+  /**
+   * Optional: `predict` for a batch a method made on the host, given as `rows` images of float32
+   * values in the model's own layout (`input.layout`: `[B, C, H, W]` for NCHW), which the model may
+   * take over (the caller must not use `values` after the call). It spares the tensor round trip
+   * and the layout change; the logits are the same. The caller owns the result.
+   */
+  predictValues?(values: Float32Array, rows: number): Promise<tf.Tensor2D>;
   /** Present on white-box models: every layer, in forward order. */
   layers?(): LayerInfo[];
   /** Present on white-box models. Turns a layer name into a handle, or throws an `UnknownLayerError`. */

@@ -10,6 +10,7 @@ export * from './npy.js';
 export * from './random.js';
 export * from './batching.js';
 export * from './distinct.js';
+export * from './host-batch.js';
 export * from './backend/select.js';
 export { registerGradientKernels } from './backend/kernels/register.js';
 export { LayersClassifier } from './models/layers-classifier.js';

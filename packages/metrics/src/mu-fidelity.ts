@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkImage, classIndex as checkClass, Random, runPipelined, XaiError, type Classifier, type LongWorkOptions, type SaliencyMap } from '@xai/core';
+import {
+  checkImage,
+  classIndex as checkClass,
+  predictHost,
+  Random,
+  runPipelined,
+  XaiError,
+  type Classifier,
+  type LongWorkOptions,
+  type SaliencyMap,
+} from '@xai/core';
 import { spearman } from './correlation.js';
 import { checkMap } from './validate.js';
 
@@ -94,7 +104,7 @@ export async function muFidelity(model: Classifier, image: tf.Tensor4D, map: Sal
       return values;
     },
     async (values, range) => {
-      const batch = await model.predict(tf.tensor4d(values, [range.end - range.start, height, width, channels]));
+      const batch = await predictHost(model, values, range.end - range.start);
       return (await batch.data()) as Float32Array;
     },
     (values, range) => logits.set(values, range.start * numClasses),

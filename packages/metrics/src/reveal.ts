@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { runPipelined, type BatchOptions, type Classifier } from '@xai/core';
+import { predictHost, runPipelined, type BatchOptions, type Classifier } from '@xai/core';
 
 /** Class probabilities along a revealing sequence: row i is `softmax(f(image_i))`, `numClasses` wide. */
 export interface RevealScores {
@@ -52,7 +52,7 @@ export async function scoreRevealing(
       return values;
     },
     async (values, range) => {
-      const logits = await model.predict(tf.tensor4d(values, [range.end - range.start, height, width, channels]));
+      const logits = await predictHost(model, values, range.end - range.start);
       return (await tf.softmax(logits).data()) as Float32Array;
     },
     (values, range) => probabilities.set(values, range.start * numClasses),

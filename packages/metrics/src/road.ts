@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   checkImage,
   classIndex as checkClass,
+  predictHost,
   Random,
   runPipelined,
   XaiError,
@@ -139,7 +140,7 @@ export async function road(model: Classifier, image: tf.Tensor4D, map: SaliencyM
       return values;
     },
     async (values, range) => {
-      const logits = await model.predict(tf.tensor4d(values, [range.end - range.start, height, width, channels]));
+      const logits = await predictHost(model, values, range.end - range.start);
       return (await tf.softmax(logits).data()) as Float32Array;
     },
     (values, range) => probabilities.set(values, range.start * numClasses),

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { XaiError, classifierOutputClasses, resolvePreprocessing, type Classifier, type InputSpec, type Preprocessing } from '@xai/core';
 import type { OnnxModelOptions, OnnxSource } from './classifier.js';
 import type { UnsupportedOperatorsError } from './graph.js';
-import { checkImageBatch, chooseOutput, inputSpec, modelShape } from './interface.js';
-import { TO_NCHW } from './ops/context.js';
-import { createOrtRunner, runOrtRows, type OrtRunner } from './ort.js';
+import { checkHostBatch, checkImageBatch, chooseOutput, inputSpec, modelShape } from './interface.js';
+import { createOrtRunner, type OrtRunner } from './ort.js';
+import { predictOnOrt, predictValuesOnOrt, type OrtModel } from './ort-predict.js';
 
 /**
  * An ONNX classifier that onnxruntime runs but the tfjs graph cannot (it uses operators the graph
@@ -50,7 +50,7 @@ export class OnnxBlackBoxClassifier implements Classifier {
     const output = chooseOutput(refusal.outputs, options.output, source.name);
     const batch = refusal.input.dims?.[0];
     const fixedBatch = typeof batch === 'number' && batch > 0 ? batch : undefined;
-    const found = await createOrtRunner(source.ortModel ?? source.bytes, refusal.input.name, output.name, {
+    const found = await (source.openOrt ?? createOrtRunner)(source.ortModel ?? source.bytes, refusal.input.name, output.name, {
       threads: options.threads,
       externalData: options.externalData,
       ort: options.ort,
@@ -88,12 +88,18 @@ export class OnnxBlackBoxClassifier implements Classifier {
   async predict(batch: tf.Tensor4D): Promise<tf.Tensor2D> {
     if (this.disposed) throw new XaiError('the model has been disposed');
     checkImageBatch(this.input, batch, 'predict');
-    const chw = this.input.layout === 'NCHW' ? tf.transpose(batch, TO_NCHW) : batch;
-    const data = (await chw.data()) as Float32Array;
-    if (chw !== batch) chw.dispose();
-    const rows = batch.shape[0];
-    const logits = await runOrtRows(this.ort, data, rows, { unit: this.fixedBatch, numClasses: this.numClasses, outputName: this.outputName, input: this.input });
-    return tf.tensor2d(logits, [rows, this.numClasses]);
+    return predictOnOrt(this.ort, batch, this.ortModel);
+  }
+
+  /** Logits for host values in the model's layout (see `Classifier.predictValues`). */
+  async predictValues(values: Float32Array, rows: number): Promise<tf.Tensor2D> {
+    if (this.disposed) throw new XaiError('the model has been disposed');
+    checkHostBatch(this.input, values, rows);
+    return predictValuesOnOrt(this.ort, values, rows, this.ortModel);
+  }
+
+  private get ortModel(): OrtModel {
+    return { unit: this.fixedBatch, numClasses: this.numClasses, outputName: this.outputName, input: this.input };
   }
 
   dispose(): void {

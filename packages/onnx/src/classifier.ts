@@ -8,8 +8,9 @@ import { OnnxGraph, UnsupportedOperatorsError } from './graph.js';
 import type { ExternalDataReader } from './host.js';
 import type { Value } from './ir.js';
 import { TO_NCHW, TO_NHWC } from './ops/context.js';
-import { chooseOutput, checkImageBatch, inputSpec, MAX_INPUT_VALUES } from './interface.js';
-import { createOrtRunner, runOrtRows, type OnnxRuntime, type OrtRunner } from './ort.js';
+import { chooseOutput, checkHostBatch, checkImageBatch, inputSpec, MAX_INPUT_VALUES } from './interface.js';
+import { createOrtRunner, type OnnxRuntime, type OpenOrtRunner, type OrtRunner } from './ort.js';
+import { predictOnOrt, predictValuesOnOrt, type OrtModel } from './ort-predict.js';
 import { decodeModel } from './proto.js';
 import { moduleOutputs, modulePaths } from './scopes.js';
 import { classTokenOnlyValues } from './class-token.js';
@@ -62,6 +63,8 @@ export interface OnnxSource {
   readExternal?: ExternalDataReader;
   /** What onnxruntime should load when the bytes alone are not enough (external data): a path. */
   ortModel?: string;
+  /** How to open the onnxruntime session (default `createOrtRunner`, on the calling thread). */
+  openOrt?: OpenOrtRunner;
 }
 
 interface ValueRecord {
@@ -152,7 +155,7 @@ export class OnnxClassifier implements Classifier {
       classifier.layers();
       classifier.checkOutput(source.name, options.classNames);
       if (options.engine === 'onnxruntime' || options.engine === 'auto' || options.engine === undefined) {
-        const found = await createOrtRunner(source.ortModel ?? source.bytes, classifier.inputName, classifier.outputName, {
+        const found = await (source.openOrt ?? createOrtRunner)(source.ortModel ?? source.bytes, classifier.inputName, classifier.outputName, {
           threads: options.threads,
           externalData: options.externalData,
           ort: options.ort,
@@ -187,7 +190,7 @@ export class OnnxClassifier implements Classifier {
     const { from, options } = this.source!;
     const bytes = randomisedModelBytes(from.bytes, layers, seed, from.readExternal);
     const copyOptions = { ...options, preprocessing: this.preprocessing, classNames: this.classNames };
-    const copy = await OnnxClassifier.create({ bytes, name: `${from.name} (layers re-initialised)`, readExternal: from.readExternal }, copyOptions);
+    const copy = await OnnxClassifier.create({ bytes, name: `${from.name} (layers re-initialised)`, readExternal: from.readExternal, openOrt: from.openOrt }, copyOptions);
     // The copy has this model's operators, so it loads as this one did: white-box.
     if (!(copy instanceof OnnxClassifier)) throw new XaiError(`${from.name}: the re-initialised copy did not load as a white-box model`);
     return copy;
@@ -208,13 +211,22 @@ export class OnnxClassifier implements Classifier {
   /** Logits `[B, numClasses]` for a preprocessed NHWC batch. */
   async predict(batch: tf.Tensor4D): Promise<tf.Tensor2D> {
     this.checkBatch(batch, 'predict');
-    if (this.ort) {
-      const chw = this.input.layout === 'NCHW' ? tf.transpose(batch, TO_NCHW) : batch;
-      const data = (await chw.data()) as Float32Array;
-      if (chw !== batch) chw.dispose();
-      return tf.tensor2d(await this.runOrt(this.ort, data, batch.shape[0]), [batch.shape[0], this.numClasses]);
-    }
+    if (this.ort) return predictOnOrt(this.ort, batch, this.ortModel);
     return this.predictTfjs(batch);
+  }
+
+  /**
+   * Present when onnxruntime runs `predict`: logits for host values in the model's layout (see
+   * `Classifier.predictValues`).
+   */
+  get predictValues(): ((values: Float32Array, rows: number) => Promise<tf.Tensor2D>) | undefined {
+    const ort = this.ort;
+    if (!ort) return undefined;
+    return async (values, rows) => {
+      if (this.disposed) throw new XaiError('the model has been disposed');
+      checkHostBatch(this.input, values, rows);
+      return predictValuesOnOrt(ort, values, rows, this.ortModel);
+    };
   }
 
   /** The forward pass on the tfjs graph (what `predict` does without onnxruntime). */
@@ -231,8 +243,8 @@ export class OnnxClassifier implements Classifier {
     });
   }
 
-  private runOrt(ort: OrtRunner, data: Float32Array, rows: number): Promise<Float32Array> {
-    return runOrtRows(ort, data, rows, { unit: this.fixedBatch, numClasses: this.numClasses, outputName: this.outputName, input: this.input });
+  private get ortModel(): OrtModel {
+    return { unit: this.fixedBatch, numClasses: this.numClasses, outputName: this.outputName, input: this.input };
   }
 
   /** Runs `run` on `x` at once, or, with a fixed batch, on batches of that size (see `fixedBatch`). */
@@ -526,5 +538,5 @@ export class OnnxClassifier implements Classifier {
     if (this.disposed) throw new XaiError('the model has been disposed');
     checkImageBatch(this.input, batch, what);
   }
-
 }
+

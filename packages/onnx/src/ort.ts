@@ -30,7 +30,8 @@ export interface OnnxRuntime {
 export interface OrtRunner {
   /** `onnxruntime-node` or `onnxruntime-web`. */
   readonly engine: string;
-  run(data: Float32Array, dims: readonly number[]): Promise<{ data: Float32Array; dims: number[] }>;
+  /** With `owned`, the runner may take `data` over (a thread runner moves its buffer). */
+  run(data: Float32Array, dims: readonly number[], owned?: boolean): Promise<{ data: Float32Array; dims: number[] }>;
   dispose(): Promise<void>;
 }
 
@@ -74,22 +75,39 @@ export function ortFlavour(ort: OnnxRuntime): string {
   return isNode() ? 'onnxruntime-node' : 'onnxruntime-web';
 }
 
-export async function createOrtRunner(
+export interface OrtRunnerOptions {
+  /** onnxruntime's intra-op threads (default: its own choice, the physical cores). */
+  threads?: number;
+  externalData?: Record<string, Uint8Array>;
+  /** The onnxruntime module (see `OnnxModelOptions.ort`); default: the platform's package. */
+  ort?: unknown;
+}
+
+/** Opens an onnxruntime session on `model` (bytes, or a path onnxruntime reads), or says why it cannot. */
+export type OpenOrtRunner = (
   model: Uint8Array | string,
   inputName: string,
   outputName: string,
-  options: { threads?: number; externalData?: Record<string, Uint8Array>; ort?: unknown } = {},
-): Promise<{ runner?: OrtRunner; reason?: string; name: string }> {
+  options?: OrtRunnerOptions,
+) => Promise<{ runner?: OrtRunner; reason?: string; name: string }>;
+
+/** The session options every onnxruntime session here is created with. */
+export function ortSessionOptions(options: OrtRunnerOptions): Record<string, unknown> {
+  return {
+    graphOptimizationLevel: 'all',
+    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    ...(options.externalData ? { externalData: Object.entries(options.externalData).map(([path, data]) => ({ path, data })) } : {}),
+  };
+}
+
+/** A session on this thread (the default `OpenOrtRunner`; Node's loader uses a thread of its own). */
+export const createOrtRunner: OpenOrtRunner = async (model, inputName, outputName, options = {}) => {
   const found = await findOrt(options.ort);
   if (!found.module) return { name: found.name, reason: found.reason };
   const ort = found.module;
   let session: OrtSession;
   try {
-    const sessionOptions = {
-      graphOptimizationLevel: 'all',
-      ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-      ...(options.externalData ? { externalData: Object.entries(options.externalData).map(([path, data]) => ({ path, data })) } : {}),
-    };
+    const sessionOptions = ortSessionOptions(options);
     session = await (typeof model === 'string' ? ort.InferenceSession.create(model, sessionOptions) : ort.InferenceSession.create(model, sessionOptions));
   } catch (error) {
     return { name: found.name, reason: `onnxruntime could not load the model: ${(error as Error).message}` };
@@ -115,17 +133,19 @@ export async function createOrtRunner(
     },
   };
   return { runner, name: found.name };
-}
+};
 
 /**
  * onnxruntime on `rows` images of NCHW (or NHWC) `data`: in one run, or with a fixed batch
  * (`unit`) in runs of that size, the last padded with zeros. Returns the logits, row after row.
+ * With `owned`, `data` may be taken over by the runner.
  */
 export async function runOrtRows(
   ort: OrtRunner,
   data: Float32Array,
   rows: number,
   model: { unit?: number; numClasses: number; outputName: string; input: InputSpec },
+  owned = false,
 ): Promise<Float32Array> {
   const k = model.numClasses;
   const logits = new Float32Array(rows * k);
@@ -135,12 +155,14 @@ export async function runOrtRows(
   for (let start = 0; start < rows; start += unit) {
     const n = Math.min(unit, rows - start);
     let feed = data.subarray(start * perImage, (start + n) * perImage);
+    let ownsFeed = owned && n === rows;
     if (n < unit) {
       const padded = new Float32Array(unit * perImage);
       padded.set(feed);
       feed = padded;
+      ownsFeed = true;
     }
-    const out = await ort.run(feed, modelShape(model.input, unit));
+    const out = await ort.run(feed, modelShape(model.input, unit), ownsFeed);
     if (out.data.length !== unit * k) {
       throw new XaiError(
         `onnxruntime returned "${model.outputName}" as [${out.dims.join(', ')}] for a batch of ${unit}; the model was loaded as giving [${unit}, ${k}]`,

@@ -4,10 +4,13 @@ import {
   checkBatchSize,
   checkImage,
   DEFAULT_BATCH_SIZE,
+  hostBatchLayout,
+  predictHost,
   runPipelined,
   saliencyMap,
   topClasses,
   type Classifier,
+  type Layout,
   type LongWorkOptions,
   type SaliencyMap,
 } from '@xai/core';
@@ -100,7 +103,8 @@ async function accumulate(
   const { height, width } = source;
   const channels = image.shape[3];
   const pixels = height * width;
-  const imageValues = (await image.data()) as Float32Array;
+  const layout = hostBatchLayout(model);
+  const imagePlanes = channelPlanes((await image.data()) as Float32Array, channels);
   const stream: MaskStream = source.open();
   const classIndices = tf.tensor1d(classes, 'int32');
   let total = tf.zeros([classes.length, pixels]);
@@ -112,11 +116,11 @@ async function accumulate(
       source.count,
       ({ start, end }) => {
         const maskValues = stream.next(end - start);
-        return { maskValues, maskedValues: maskImage(imageValues, maskValues, channels) };
+        return { maskValues, maskedValues: maskImage(imagePlanes, maskValues, channels, layout) };
       },
       async ({ maskValues, maskedValues }, { start, end, index }) => {
         const count = end - start;
-        const logits = await model.predict(tf.tensor4d(maskedValues, [count, height, width, channels]));
+        const logits = await predictHost(model, maskedValues, count, layout);
         await checkFinite(logits, index, start, end);
         const weights = tf.gather(scores === 'prob' ? tf.softmax(logits) : logits, classIndices, 1);
         const masks = tf.tensor2d(maskValues, [count, pixels]);
@@ -193,13 +197,29 @@ function checkUntilStable(options: RiseOptions): number | undefined {
  * `x ⊙ M_i` for a batch of masks, each broadcast over the channels. Done in JS: on the wasm
  * backend a broadcasting multiply costs about as much as a convolution layer.
  */
-function maskImage(image: Float32Array, masks: Float32Array, channels: number): Float32Array {
-  const out = new Float32Array(masks.length * channels);
+/** The colour planes of an NHWC image, `[C, H·W]`, one after the other. */
+function channelPlanes(image: Float32Array, channels: number): Float32Array {
   const pixels = image.length / channels;
+  const planes = new Float32Array(image.length);
+  for (let p = 0, v = 0; p < pixels; p++) for (let c = 0; c < channels; c++, v++) planes[c * pixels + p] = image[v];
+  return planes;
+}
+
+/** `x ⊙ M_i` for each mask of `masks` (`[count, H·W]`), laid out as `layout`. */
+function maskImage(planes: Float32Array, masks: Float32Array, channels: number, layout: Layout): Float32Array {
+  const out = new Float32Array(masks.length * channels);
+  const pixels = planes.length / channels;
   for (let start = 0, o = 0; start < masks.length; start += pixels) {
-    for (let p = 0, v = 0; p < pixels; p++) {
-      const weight = masks[start + p];
-      for (let c = 0; c < channels; c++, v++, o++) out[o] = image[v] * weight;
+    if (layout === 'NCHW') {
+      for (let c = 0; c < channels; c++) {
+        const plane = c * pixels;
+        for (let p = 0; p < pixels; p++, o++) out[o] = planes[plane + p] * masks[start + p];
+      }
+    } else {
+      for (let p = 0; p < pixels; p++) {
+        const weight = masks[start + p];
+        for (let c = 0; c < channels; c++, o++) out[o] = planes[c * pixels + p] * weight;
+      }
     }
   }
   return out;

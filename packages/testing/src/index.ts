@@ -8,3 +8,4 @@ export * from './linear-classifier.js';
 export * from './spatial-linear-classifier.js';
 export * from './references.js';
 export * from './graph-twin.js';
+export * from './host-values.js';

@@ -84,6 +84,8 @@ export function poolClassifier<T extends Classifier>(model: T, options: PoolOpti
   const proxy = new Proxy(target, {
     get(object, property) {
       if (property === 'predict') return predict;
+      // Every pass of a pooled model goes through the pool.
+      if (property === 'predictValues') return undefined;
       if (property === 'dispose') return dispose;
       if (property === 'workerPool') return status();
       const value = Reflect.get(object, property, object) as unknown;

@@ -6,6 +6,7 @@ import { XaiError, withRecipe, type PooledClassifier } from '@xai/core';
 import { pooled } from '@xai/core/node';
 import { OnnxClassifier, type OnnxModel, type OnnxModelOptions } from '../classifier.js';
 import type { ExternalDataReader } from '../host.js';
+import { createThreadedOrtRunner } from './ort-thread.js';
 import { externalFromMap, sourceBytes, type OnnxModelSource } from '../load.js';
 
 /** Reads byte ranges of external-data files that sit beside the model file. */
@@ -65,7 +66,7 @@ export async function loadOnnxModel(source: OnnxModelSource, options: NodeOnnxMo
 async function openOnnxModel(source: OnnxModelSource, options: OnnxModelOptions): Promise<OnnxModel> {
   if (typeof source !== 'string' || /^(https?|data|blob):/.test(source)) {
     const bytes = await sourceBytes(source);
-    return OnnxClassifier.create({ bytes, name: 'ONNX model', readExternal: externalFromMap(options.externalData) }, options);
+    return OnnxClassifier.create({ bytes, name: 'ONNX model', readExternal: externalFromMap(options.externalData), openOrt: createThreadedOrtRunner }, options);
   }
   let bytes: Uint8Array;
   try {
@@ -79,6 +80,7 @@ async function openOnnxModel(source: OnnxModelSource, options: OnnxModelOptions)
       name: `"${source}"`,
       readExternal: externalFromMap(options.externalData) ?? externalFromDirectory(dirname(source)),
       ortModel: source,
+      openOrt: createThreadedOrtRunner,
     },
     options,
   );

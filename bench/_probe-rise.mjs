@@ -1,0 +1,30 @@
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+const root = new URL('../', import.meta.url);
+const req = createRequire(new URL('packages/onnx/package.json', root));
+const tf = await import(req.resolve('@tensorflow/tfjs-core'));
+const core = await import(req.resolve('@xai/core'));
+const { loadOnnxModel } = await import(new URL('packages/onnx/dist/node/index.js', root).href);
+const { rise } = await import(new URL('packages/rise/dist/index.js', root).href);
+await core.selectBackend({ prefer: 'wasm' });
+const model = await loadOnnxModel('/tmp/xai-bench/resnet18.onnx', { preprocessing: 'imagenet', threads: 2 });
+const image = tf.randomUniform([1, 224, 224, 3]);
+const ort = model.ort;
+let runMs = 0, predictMs = 0, runs = 0;
+const origRun = ort.run.bind(ort);
+ort.run = async (d, dims) => { const t = performance.now(); const r = await origRun(d, dims); runMs += performance.now() - t; runs++; return r; };
+const origPredict = model.predict.bind(model);
+model.predict = async (b) => { const t = performance.now(); const r = await origPredict(b); predictMs += performance.now() - t; return r; };
+const tiled = tf.tile(image, [32, 1, 1, 1]);
+for (let i = 0; i < 2; i++) tf.dispose(await model.predict(tiled));
+runMs = predictMs = runs = 0;
+let t = performance.now();
+for (let i = 0; i < 6; i++) tf.dispose(await model.predict(tiled));
+console.log(`raw 6×32: ${(performance.now() - t).toFixed(0)} ms, ort.run ${runMs.toFixed(0)} ms, predict ${predictMs.toFixed(0)}  → ${(192000 / (performance.now() - t)).toFixed(1)} img/s; run-only ${(192000 / runMs).toFixed(1)}`);
+for (let rep = 0; rep < 2; rep++) {
+  runMs = predictMs = runs = 0;
+  t = performance.now();
+  await rise(model, image, { n: 500, s: 7, p1: 0.5, seed: 0, batchSize: 32 });
+  const total = performance.now() - t;
+  console.log(`RISE 500: ${total.toFixed(0)} ms, ort.run ${runMs.toFixed(0)} ms (${runs} runs), predict ${predictMs.toFixed(0)} ms → ${(500000 / total).toFixed(1)} img/s`);
+}

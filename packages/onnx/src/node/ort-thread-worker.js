@@ -1,0 +1,43 @@
+// The thread an onnxruntime-node session lives on (see ort-thread.ts). Plain JavaScript, so the
+// same file runs from the sources and from dist.
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { model, inputName, outputName, sessionOptions } = workerData;
+const port = parentPort;
+
+let ort;
+try {
+  ort = await import('onnxruntime-node');
+} catch (error) {
+  const missing = error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND';
+  port.postMessage({ type: 'unusable', reason: missing ? 'not installed' : error.message });
+  process.exit(0);
+}
+
+let session;
+try {
+  session = await ort.InferenceSession.create(model, sessionOptions);
+} catch (error) {
+  port.postMessage({ type: 'unusable', reason: `onnxruntime could not load the model: ${error.message}` });
+  process.exit(0);
+}
+
+port.on('message', async (message) => {
+  if (message.type === 'release') {
+    await session.release();
+    port.postMessage({ type: 'released' });
+    return;
+  }
+  const { id, data, dims } = message;
+  try {
+    const result = await session.run({ [inputName]: new ort.Tensor('float32', data, dims) });
+    const out = result[outputName];
+    // A copy this thread owns, so it can be transferred whatever backs onnxruntime's output.
+    const values = Float32Array.from(out.data);
+    for (const tensor of Object.values(result)) tensor.dispose?.();
+    port.postMessage({ type: 'result', id, data: values, dims: [...out.dims] }, [values.buffer]);
+  } catch (error) {
+    port.postMessage({ type: 'failed', id, reason: error.message });
+  }
+});
+port.postMessage({ type: 'ready' });

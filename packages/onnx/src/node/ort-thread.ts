@@ -1,0 +1,106 @@
+import { Worker } from 'node:worker_threads';
+import { XaiError } from '@xai/core';
+import { createOrtRunner, ortSessionOptions, type OpenOrtRunner, type OrtRunner } from '../ort.js';
+
+const WORKER_SCRIPT = new URL('./ort-thread-worker.js', import.meta.url);
+
+type FromThread =
+  | { type: 'ready' }
+  | { type: 'unusable'; reason: string }
+  | { type: 'result'; id: number; data: Float32Array; dims: number[] }
+  | { type: 'failed'; id: number; reason: string }
+  | { type: 'released' };
+
+interface Pending {
+  resolve(value: { data: Float32Array; dims: number[] }): void;
+  reject(error: Error): void;
+}
+
+/**
+ * onnxruntime-node's `run` blocks the thread that calls it for the whole pass. On a thread of its
+ * own, the caller's thread stays free meanwhile: a pipelined method makes its next batch, progress
+ * is reported, a cancellation is seen. The thread holds the process only while a pass is pending.
+ * A module handed over in `options.ort` cannot cross threads: that session stays in-process, as
+ * does one whose thread fails to start.
+ */
+export const createThreadedOrtRunner: OpenOrtRunner = async (model, inputName, outputName, options = {}) => {
+  if (options.ort !== undefined) return createOrtRunner(model, inputName, outputName, options);
+  const name = 'onnxruntime-node';
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_SCRIPT, {
+      workerData: { model, inputName, outputName, sessionOptions: ortSessionOptions(options) },
+      // Flags a worker refuses (--input-type, as `node --input-type=module -e` gives) are not passed on.
+      execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
+    });
+  } catch {
+    return createOrtRunner(model, inputName, outputName, options);
+  }
+  const started = await new Promise<FromThread | Error>((resolve) => {
+    worker.once('message', resolve);
+    worker.once('error', resolve);
+  });
+  if (started instanceof Error) {
+    await worker.terminate();
+    return createOrtRunner(model, inputName, outputName, options);
+  }
+  if (started.type === 'unusable') {
+    await worker.terminate();
+    return { name, reason: started.reason };
+  }
+  return { runner: threadRunner(worker, name), name };
+};
+
+function threadRunner(worker: Worker, engine: string): OrtRunner {
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  let stopped: string | undefined;
+  let released: (() => void) | undefined;
+  const hold = () => (pending.size > 0 ? worker.ref() : worker.unref());
+
+  worker.on('message', (message: FromThread) => {
+    if (message.type === 'released') return released?.();
+    if (message.type !== 'result' && message.type !== 'failed') return;
+    const call = pending.get(message.id)!;
+    pending.delete(message.id);
+    hold();
+    if (message.type === 'result') call.resolve({ data: message.data, dims: message.dims });
+    else call.reject(new XaiError(`onnxruntime failed to run the model: ${message.reason}`));
+  });
+  const stop = (reason: string) => {
+    stopped ??= reason;
+    for (const call of pending.values()) call.reject(new XaiError(`onnxruntime's thread stopped: ${stopped}`));
+    pending.clear();
+    released?.();
+  };
+  worker.on('error', (error) => stop(error.message));
+  worker.on('exit', (code) => stop(`it exited with code ${code}`));
+  worker.unref();
+
+  return {
+    engine,
+    run(data, dims, owned = false) {
+      if (stopped) return Promise.reject(new XaiError(`onnxruntime's thread stopped: ${stopped}`));
+      // Moved rather than cloned: `data` itself when it is ours and the whole of its buffer, else a copy of just these values.
+      const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+      const own = (owned && whole ? data : data.slice()) as Float32Array<ArrayBuffer>;
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        hold();
+        worker.postMessage({ id, data: own, dims }, [own.buffer]);
+      });
+    },
+    async dispose() {
+      if (!stopped) {
+        await new Promise<void>((resolve) => {
+          released = resolve;
+          worker.ref();
+          worker.postMessage({ type: 'release' });
+        });
+        stopped = 'the model was disposed';
+      }
+      await worker.terminate();
+    },
+  };
+}
