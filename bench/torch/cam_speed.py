@@ -177,11 +177,12 @@ def export_onnx(model, path):
 
 def prepare(args):
     """What both benchmarks do first, from their --out-dir, --onnx-out and --threads: sets the
-    thread count, builds the seeded network and its input, exports the network to ONNX and saves
+    thread count (unless it is 0), builds the seeded network and its input, exports the network to ONNX and saves
     the input as input.npy. Returns (out_dir, model, x)."""
     out_dir = args.out_dir or os.path.dirname(os.path.abspath(args.onnx_out))
     os.makedirs(out_dir, exist_ok=True)
-    torch.set_num_threads(args.threads)
+    if args.threads > 0:  # 0: PyTorch's own choice, as a script that never sets it gets
+        torch.set_num_threads(args.threads)
     model = build_model()
     x = make_input()
     export_onnx(model, args.onnx_out)

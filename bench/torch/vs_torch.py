@@ -206,7 +206,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--onnx-out", required=True, help="where to write the ResNet-18 as ONNX")
     parser.add_argument("--out-dir", help="where input.npy and logits.npy go (default: the folder of --onnx-out)")
-    parser.add_argument("--threads", type=int, required=True, help="torch.set_num_threads")
+    parser.add_argument("--threads", type=int, required=True, help="torch.set_num_threads; 0 leaves PyTorch's own default")
     args = parser.parse_args()
     answers, sys.stdout = sys.stdout, sys.stderr  # stray prints must not break the protocol
     out_dir, model, x = prepare(args)

@@ -165,6 +165,8 @@ describe('xai options: bounds, numbers, conflicts', () => {
         [['--masks', masks, '--mask-order', 'per-mask'], /--masks fixes N, s, the seed and the masks' order; --mask-order cannot change them/],
         [['--masks', masks, '--until-stable', '0.1'], /--until-stable needs drawn masks: --masks fixes N and the normalising mean/],
         [['--masks', fixturePath('tiny-chelsea', 'masks_gauss.npy'), '--method', 'rise-gaussian', '--p1', '0.5'], /--p1 applies to binary masks only/],
+        [['--masks', 'missing-masks.npy'], /--masks: \.npy file not found: missing-masks\.npy/],
+        [['--masks', fixturePath('tiny-chelsea', 'logits.npy')], /--masks: .*logits\.npy/],
       ];
       for (const [flags, message] of cases) await refusedBeforeWork(['explain', ...onnx, '--tensor', tensor, ...flags], message);
     });

@@ -119,7 +119,10 @@ async function withGivenMasks(
   const binary = rise[0].id === 'rise';
   if (!binary && args.values.p1 !== undefined) throw new UsageError('--p1 applies to binary masks only; Gaussian masks are normalised by their mean', 'explain');
   const p1 = binary ? paramsFromFlags(rise[0].params.filter((p) => p.name === 'p1'), args, 'explain').p1 : undefined;
-  const masks = await readMasksFile(given, { kind: binary ? 'binary' : 'gaussian', p1: args.values.p1 === undefined ? undefined : (p1 as number) });
+  const masks = await readMasksFile(given, { kind: binary ? 'binary' : 'gaussian', p1: args.values.p1 === undefined ? undefined : (p1 as number) }).catch((error) => {
+    // A masks file that is missing or not masks is a bad option, found before any work.
+    throw error instanceof XaiError ? new UsageError(`--masks: ${error.message}`, 'explain') : error;
+  });
   if (binary && args.values.p1 === undefined) {
     const mean = Number(masks.open().normalizingMean().toPrecision(3));
     context.stderr.write(`xai: note: normalising by the masks' measured mean ${mean}; give --p1 to use N·p1 as the RISE paper\n`);
