@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { Page, Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium, type RunningBrowser } from './chromium.js';
+import { tinyResnetOnnx } from './fixtures.js';
 import { explain, idle, openApp, snapshot, visibleMessage } from './page.js';
 import { startPreview, type RunningPreview } from './server.js';
 
@@ -77,6 +78,30 @@ describe('the worker pool when the page is not cross-origin isolated', () => {
     const dropped = await riseRun();
     expect(poolWorkers()).toHaveLength(2);
     expect(dropped).toEqual(pooled);
+  });
+
+  test('an ONNX model without an onnxruntime-web session: the tfjs graph runs on the pool, from the bytes, as in-process', async () => {
+    // onnxruntime-web's binary missing: no session, so the passes fall to the tfjs graph.
+    const noOrt = await startPreview({ isolated: false, missing: /\/assets\/ort-wasm-simd-threaded-[\w-]+\.wasm$/ });
+    try {
+      const runs: (typeof pooled)[] = [];
+      for (const workers of [2, 1]) {
+        await openApp(page, `${noOrt.url}?workers=${workers}`);
+        await page.selectOption('#preprocessing', 'imagenet');
+        await idle(page);
+        await page.setInputFiles('#model-files', tinyResnetOnnx());
+        await idle(page);
+        expect(await visibleMessage(page)).toBeUndefined();
+        const { model } = await snapshot(page);
+        expect(model).toMatchObject({ name: 'tiny-resnet.onnx', whiteBox: true, engine: 'tfjs:wasm' });
+        expect(model!.passes).toEqual(workers === 2 ? { engine: 'tfjs', backend: 'wasm', workers: 2 } : { engine: 'tfjs' });
+        runs.push(await riseRun());
+        expect(poolWorkers()).toHaveLength(workers === 2 ? 2 : 0);
+      }
+      expect(runs[0]).toEqual(runs[1]);
+    } finally {
+      await noOrt.close();
+    }
   });
 
   test('pool off (?workers=1): no workers, no pool in the badge, the same bytes as on 2 workers', async () => {
