@@ -1,6 +1,6 @@
 // The black-box passes of tfjs models spread over Web Workers when wasm runs on one thread.
 import * as tf from '@tensorflow/tfjs-core';
-import { MAX_WORKERS, poolClassifier, webWorkers, withRecipe, type Classifier } from '@xai/core';
+import { poolClassifier, webWorkers, withRecipe, type Classifier } from '@xai/core';
 import poolWorkerUrl from './pool-worker.ts?worker&url';
 import type { PassEngine } from '../protocol.js';
 import { inProcessOnPoolFailure } from './pool-fallback.js';
@@ -16,14 +16,14 @@ let size: number | undefined;
  * isolated (wasm's own threads take the cores); 1 runs the passes here, in the pool's chunks.
  */
 export function setPoolSize(workers: number | undefined): void {
-  size = workers === undefined ? undefined : Math.min(workers, MAX_WORKERS);
+  size = workers;
 }
 
 /**
  * `model` (built from `spec`, on the tfjs engine) with `predict` spread over the pool's workers,
  * each rebuilding it from `spec`, when the page is not cross-origin isolated and the backend
- * computes on the CPU; else `model` itself. `onFallback` gets the passes' new engine when the pool fails and the
- * passes go on in this worker.
+ * computes on the CPU; else `model` itself. `onFallback` gets the passes' new engine when the
+ * pool fails and they go on in this worker.
  */
 export function poolPasses(model: Classifier, spec: TfjsModelSpec, onFallback: (passes: PassEngine) => void): { model: Classifier; passes: PassEngine } {
   const backend = tf.getBackend();

@@ -3,7 +3,8 @@ import { serveModel } from './serve.js';
 
 /**
  * Browsers: starts module Web Workers from `script`, a worker entry that calls `serveInWebWorker()`
- * (and imports the tfjs backends the recipe names). Pass it as `spawn` to `poolClassifier`.
+ * (and imports the tfjs backends the recipe names; a bundled entry passes its loaders, see there).
+ * Pass it as `spawn` to `poolClassifier`.
  */
 export function webWorkers(script: string | URL): SpawnWorker {
   return () => {
