@@ -21,7 +21,7 @@ export interface Snapshot {
     whiteBox: boolean;
     defaultLayer?: string;
     engine: string;
-    passes: { engine: string; threads?: number };
+    passes: { engine: string; threads?: number; workers?: number; backend?: string; inProcess?: string };
   };
   image?: PageImage;
   top?: { classIndex: number; className?: string; probability: number }[];

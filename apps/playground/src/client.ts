@@ -1,5 +1,5 @@
 import type { ProgressEvent } from '@xai/core';
-import type { FromWorker, RequestType, Requests, ToWorker } from './protocol.js';
+import type { FromWorker, PassEngine, RequestType, Requests, ToWorker } from './protocol.js';
 
 /** An error the worker reported, keeping its name (`XaiError`, `AbortError`, …). */
 export class WorkerError extends Error {
@@ -26,6 +26,9 @@ export class WorkerClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
+  /** Told when the worker says the current model's passes moved (see `FromWorker`). */
+  onPasses?: (passes: PassEngine) => void;
+
   constructor(private readonly worker: Worker) {
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
     worker.onerror = (event) => this.failAll(new WorkerError('WorkerError', event.message || 'The worker stopped'));
@@ -46,6 +49,10 @@ export class WorkerClient {
   }
 
   private receive(message: FromWorker): void {
+    if (message.type === 'passes') {
+      this.onPasses?.(message.passes);
+      return;
+    }
     const pending = this.pending.get(message.id);
     if (!pending) return;
     if (message.type === 'progress') {

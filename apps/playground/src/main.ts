@@ -79,6 +79,13 @@ function preprocessingChoice(): PreprocessingChoice {
   return { ...(preset ? { preset } : {}), ...(resize ? { resize } : {}) };
 }
 
+// The current model's pool failed: its passes run in the app's worker now, and the badge says why.
+client.onPasses = (passes) => {
+  if (!state.model) return;
+  state.model = { ...state.model, passes };
+  renderBackend();
+};
+
 /** The badge and its notes: the backend, and who runs the current model's passes. */
 function renderBackend(): void {
   if (!state.backend) return;
@@ -238,7 +245,8 @@ async function start(): Promise<void> {
     const query = new URLSearchParams(location.search);
     const prefer = query.get('backend') ?? undefined;
     const threads = query.has('threads') ? Number(query.get('threads')) : undefined;
-    const { backend, methods } = await request('init', { prefer, threads, demoBase });
+    const workers = query.has('workers') ? Number(query.get('workers')) : undefined;
+    const { backend, methods } = await request('init', { prefer, threads, workers, demoBase });
     state.backend = backend;
     state.methods = methods;
     form.setMethods(methods);

@@ -51,11 +51,18 @@ export interface ModelInfo {
 
 /**
  * `onnxruntime-web` (ONNX models; layers and gradients still come from the tfjs graph) with the
- * threads of its wasm backend, or `tfjs` (the backend in use).
+ * threads of its wasm backend, or `tfjs` (the backend in use), on a pool of Web Workers when the
+ * page is not cross-origin isolated.
  */
 export interface PassEngine {
   engine: 'onnxruntime-web' | 'tfjs';
   threads?: number;
+  /** tfjs: the Web Workers `predict` is spread over, each with its own copy of the model. */
+  workers?: number;
+  /** tfjs, with a pool planned: the backend its workers run (`wasm`, `cpu`). */
+  backend?: string;
+  /** tfjs: why the passes run in the app's worker although a pool was planned (it failed). */
+  inProcess?: string;
 }
 
 export interface Prediction {
@@ -136,8 +143,8 @@ export interface BackendInfo {
 
 /** Each request type, with what it carries and what its reply carries. */
 export interface Requests {
-  /** `demoBase`: the URL of the demo folder the build wrote (model and samples); `threads`: the URL's `?threads=`. */
-  init: { request: { prefer?: string; threads?: number; demoBase: string }; reply: { backend: BackendInfo; methods: MethodInfo[] } };
+  /** `demoBase`: the URL of the demo folder the build wrote (model and samples); `threads`, `workers`: the URL's `?threads=`, `?workers=`. */
+  init: { request: { prefer?: string; threads?: number; workers?: number; demoBase: string }; reply: { backend: BackendInfo; methods: MethodInfo[] } };
   'load-model': { request: { source: ModelSource; preprocessing?: PreprocessingChoice }; reply: ModelInfo };
   predict: { request: { image: RawImage }; reply: PredictResult };
   explain: { request: ExplainRequest; reply: ExplainResult };
@@ -160,5 +167,7 @@ export type ToWorker = RequestMessage | CancelMessage;
 
 export type FromWorker =
   | { type: 'reply'; id: number; reply: unknown }
+  /** The current model's passes moved (its pool failed, so they run in the app's worker now). */
+  | { type: 'passes'; passes: PassEngine }
   | { type: 'progress'; id: number; event: ProgressEvent }
   | { type: 'error'; id: number; error: { name: string; message: string } };

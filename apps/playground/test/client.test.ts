@@ -50,6 +50,18 @@ describe('WorkerClient', () => {
     expect(worker.sent.at(-1)).toEqual({ type: 'cancel', id: call.id });
   });
 
+  test('a passes message goes to onPasses, and leaves the pending calls alone', async () => {
+    const { worker, client } = setup();
+    const heard: unknown[] = [];
+    client.onPasses = (passes) => heard.push(passes);
+    const call = client.call('explain', {} as never);
+    const passes = { engine: 'tfjs' as const, backend: 'wasm', workers: 1, inProcess: 'a worker stopped while loading the model' };
+    worker.answer({ type: 'passes', passes });
+    expect(heard).toEqual([passes]);
+    worker.answer({ type: 'reply', id: call.id, reply: { method: 'rise' } });
+    expect(await call.result).toEqual({ method: 'rise' });
+  });
+
   test('a crashed worker fails every pending call', async () => {
     const { worker, client } = setup();
     const call = client.call('init', { demoBase: '' });

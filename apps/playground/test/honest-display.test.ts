@@ -44,6 +44,22 @@ describe('what the page says about the backend', () => {
     expect(backendBadge(info, graph)).toBe('wasm · SIMD · 2 threads');
     expect(backendNotes(info, graph)).toContain('forward passes: tfjs (wasm)');
   });
+
+  test('not isolated, a tfjs model on a pool of workers: the badge counts them; a failed pool says it runs in-process, and why', () => {
+    const info = { id: 'wasm', skipped: [], crossOriginIsolated: false, wasm: { simd: true, threads: 1, cores: 2, binary: 'tfjs-backend-wasm-simd.wasm' } };
+    const pool = { engine: 'tfjs' as const, backend: 'wasm', workers: 2 };
+    expect(backendBadge(info, pool)).toBe('wasm · SIMD · 1 thread · passes: tfjs-wasm · 2 workers');
+    expect(backendBadge(info, { ...pool, workers: 1 })).toBe('wasm · SIMD · 1 thread · passes: tfjs-wasm · 1 worker');
+    expect(backendBadge({ id: 'cpu', skipped: [] }, { ...pool, backend: 'cpu', workers: 4 })).toBe('cpu · passes: tfjs-cpu · 4 workers');
+    expect(backendNotes(info, pool)).toContain(
+      "forward passes (RISE, Score-CAM, Occlusion, the metrics): tfjs (wasm) on 2 workers, each with its own copy of the model, in place of wasm threads (the page is not cross-origin isolated); layers and gradients: the app's worker",
+    );
+    const failed = { engine: 'tfjs' as const, backend: 'wasm', workers: 1, inProcess: 'a worker stopped while loading the model (…): the worker failed to start' };
+    expect(backendBadge(info, failed)).toBe('wasm · SIMD · 1 thread · passes: tfjs-wasm · in-process (the pool failed)');
+    expect(backendNotes(info, failed)).toContain(
+      "forward passes: tfjs (wasm) in the app's worker, because the worker pool failed: a worker stopped while loading the model (…): the worker failed to start",
+    );
+  });
 });
 
 describe('colour scales', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { MAX_WASM_THREADS, wasmThreads } from '../src/logic/threads.js';
+import { MAX_WORKERS } from '@xai/core';
+import { MAX_WASM_THREADS, poolWorkers, wasmThreads } from '../src/logic/threads.js';
 
 describe('wasm threads', () => {
   test('cross-origin isolated: every logical core, at most the cap', () => {
@@ -24,5 +25,22 @@ describe('wasm threads', () => {
   test('unknown core count (no navigator.hardwareConcurrency): one thread', () => {
     expect(wasmThreads(true, undefined)).toBe(1);
     expect(wasmThreads(true, 0)).toBe(1);
+  });
+});
+
+describe('pool workers (the passes of tfjs models)', () => {
+  test('cross-origin isolated: no pool, wasm threads use the cores', () => {
+    expect(poolWorkers(true, 8, MAX_WORKERS)).toBeUndefined();
+    expect(poolWorkers(true, 8, MAX_WORKERS, 4)).toBeUndefined();
+  });
+
+  test('not isolated: one worker per logical core, or the URL\'s count, at most the pool\'s bound', () => {
+    expect(poolWorkers(false, 2, MAX_WORKERS)).toBe(2);
+    expect(poolWorkers(false, 2, MAX_WORKERS, 1)).toBe(1);
+    expect(poolWorkers(false, 2, MAX_WORKERS, 5)).toBe(5);
+    expect(poolWorkers(false, 128, MAX_WORKERS)).toBe(MAX_WORKERS);
+    expect(poolWorkers(false, 2, MAX_WORKERS, 1000)).toBe(MAX_WORKERS);
+    for (const bad of [0, -1, 2.5, Number.NaN]) expect(poolWorkers(false, 6, MAX_WORKERS, bad)).toBe(6);
+    expect(poolWorkers(false, undefined, MAX_WORKERS)).toBe(1);
   });
 });

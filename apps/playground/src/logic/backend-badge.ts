@@ -3,13 +3,19 @@ import { MAX_WASM_THREADS } from './threads.js';
 
 const threadCount = (n: number) => (n > 1 ? `${n} threads` : '1 thread');
 
+const workerCount = (n: number) => (n > 1 ? `${n} workers` : '1 worker');
+
 /**
  * The backend badge: `wasm · SIMD · 2 threads`, or the backend's id for the GPU backends; when
- * the model's passes run elsewhere (onnxruntime-web), that too: `… · passes: onnxruntime-web · 2 threads`.
+ * the model's passes run elsewhere (onnxruntime-web, a pool of Web Workers), that too:
+ * `… · passes: onnxruntime-web · 2 threads`, `… · passes: tfjs-wasm · 2 workers`, and
+ * `… · passes: tfjs-wasm · in-process (the pool failed)` once a pool gave up.
  */
 export function backendBadge(info: BackendInfo, passes?: PassEngine): string {
   const parts = info.id === 'wasm' && info.wasm ? ['wasm', info.wasm.simd ? 'SIMD' : 'no SIMD', threadCount(info.wasm.threads)] : [info.id];
   if (passes?.engine === 'onnxruntime-web') parts.push(`passes: onnxruntime-web${passes.threads ? ` · ${threadCount(passes.threads)}` : ''}`);
+  else if (passes?.inProcess) parts.push(`passes: tfjs-${passes.backend ?? info.id} · in-process (the pool failed)`);
+  else if (passes?.workers) parts.push(`passes: tfjs-${passes.backend ?? info.id} · ${workerCount(passes.workers)}`);
   return parts.join(' · ');
 }
 
@@ -32,6 +38,12 @@ export function backendNotes(info: BackendInfo, passes?: PassEngine): string[] {
   );
   if (passes?.engine === 'onnxruntime-web') {
     notes.push(`forward passes (RISE, Score-CAM, Occlusion, the metrics): onnxruntime-web, wasm, ${threadCount(passes.threads ?? 1)}; layers and gradients: the tfjs graph`);
+  } else if (passes?.inProcess) {
+    notes.push(`forward passes: tfjs (${passes.backend ?? info.id}) in the app's worker, because the worker pool failed: ${passes.inProcess}`);
+  } else if (passes?.workers) {
+    notes.push(
+      `forward passes (RISE, Score-CAM, Occlusion, the metrics): tfjs (${passes.backend ?? info.id}) on ${workerCount(passes.workers)}, each with its own copy of the model, in place of wasm threads (the page is not cross-origin isolated); layers and gradients: the app's worker`,
+    );
   } else if (passes) {
     notes.push(`forward passes: tfjs (${info.id})`);
   }

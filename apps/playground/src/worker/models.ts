@@ -1,23 +1,20 @@
 import {
   geometryInWords,
-  LayersClassifier,
   XaiError,
   defaultFeatureLayerOrNone,
   isWhiteBox,
-  loadTfjsClassifier,
-  filesSource,
-  urlSource,
   preprocessingPreset,
   type Classifier,
   type Preprocessing,
 } from '@xai/core';
 import { loadOnnxModel } from '@xai/onnx';
-import { DEMO_MODEL, buildDemoArchitecture } from '@xai/zoo';
 import type { DemoIndex } from '../../demo-assets.js';
-import type { ModelInfo, ModelSource, PreprocessingChoice } from '../protocol.js';
+import type { ModelInfo, ModelSource, PassEngine, PreprocessingChoice } from '../protocol.js';
 import { passEngine } from '../logic/backend-badge.js';
 import { wasmThreadCount } from './backend.js';
 import { onnxRuntime } from './onnx-runtime.js';
+import { poolPasses } from './pool.js';
+import { buildTfjsModel, filesSpec, type TfjsModelSpec } from './tfjs-models.js';
 import { checkModelFits } from '../logic/model-fit.js';
 import { UNTRAINED_DEMO_SEED } from '../logic/demo-fallback.js';
 
@@ -26,12 +23,31 @@ export interface LoadedModel {
   info: ModelInfo;
 }
 
-/** Loads the model the user chose and checks that the app can explain it. */
-export async function loadModel(source: ModelSource, demoBase: string, choice: PreprocessingChoice = {}): Promise<LoadedModel> {
-  const { model, name, note, ortThreads } = await open(source, demoBase, preprocessingOf(choice));
+interface Opened {
+  model: Classifier;
+  name: string;
+  note?: string;
+  ortThreads?: number;
+  /** How to build the model again, when it runs on the tfjs engine (a pool's workers do). */
+  spec?: TfjsModelSpec;
+}
+
+/**
+ * Loads the model the user chose and checks that the app can explain it. The passes of a model on
+ * the tfjs engine may go to a pool of workers (pool.ts); `onPassesMoved` hears when that pool
+ * fails and they come back here.
+ */
+export async function loadModel(
+  source: ModelSource,
+  demoBase: string,
+  choice: PreprocessingChoice = {},
+  onPassesMoved: (passes: PassEngine) => void = () => undefined,
+): Promise<LoadedModel> {
+  const { model, name, note, ortThreads, spec } = await open(source, demoBase, preprocessingOf(choice));
   try {
     checkModelFits(model);
-    return { model, info: describe(model, name, describeChoice(choice, model.preprocessing), note, ortThreads) };
+    const run = spec ? poolPasses(model, spec, onPassesMoved) : { model, passes: passEngine(model.engine, ortThreads ?? 1) };
+    return { model: run.model, info: describe(run.model, name, describeChoice(choice, model.preprocessing), run.passes, note) };
   } catch (error) {
     model.dispose();
     throw error;
@@ -53,21 +69,23 @@ async function open(
   source: ModelSource,
   demoBase: string,
   preprocessing: string | Partial<Preprocessing> | undefined,
-): Promise<{ model: Classifier; name: string; note?: string; ortThreads?: number }> {
+): Promise<Opened> {
   switch (source.kind) {
     case 'demo':
       return openDemo(demoBase, preprocessing);
     case 'tfjs': {
-      const model = await loadTfjsClassifier(filesSource(source.files), { preprocessing });
+      const spec = await filesSpec(source.files, preprocessing);
       const json = source.files.find((f) => f.name.endsWith('.json'));
-      return { model, name: json?.name ?? 'model.json' };
+      return { model: await buildTfjsModel(spec), name: json?.name ?? 'model.json', spec };
     }
     case 'onnx': {
       // onnxruntime-web runs the forward passes; layers and gradients come from the tfjs graph.
       // A model the graph cannot run loads black-box on onnxruntime-web alone.
       const runtime = await onnxRuntime(wasmThreadCount());
       const model = await loadOnnxModel(new Uint8Array(source.bytes), { preprocessing, ort: runtime.ort });
-      return { model, name: source.name, ortThreads: runtime.threads() };
+      // Without an onnxruntime-web session the tfjs graph runs the passes, as a pool's workers can.
+      const onTfjs = !model.engine.startsWith('onnxruntime');
+      return { model, name: source.name, ortThreads: runtime.threads(), spec: onTfjs ? { kind: 'onnx', bytes: source.bytes, preprocessing } : undefined };
     }
     default:
       throw new XaiError(`Unknown model source ${JSON.stringify((source as { kind: unknown }).kind)}`);
@@ -78,20 +96,20 @@ async function open(
  * The zoo's trained demo model when the build found it; otherwise the same architecture with its
  * seeded initial weights, so the app still works (with meaningless explanations).
  */
-async function openDemo(demoBase: string, preprocessing: string | Partial<Preprocessing> | undefined): Promise<{ model: Classifier; name: string; note?: string }> {
+async function openDemo(demoBase: string, preprocessing: string | Partial<Preprocessing> | undefined): Promise<Opened> {
   const index = (await fetch(new URL('index.json', demoBase))
     .then((r) => (r.ok ? r.json() : undefined))
     .catch(() => undefined)) as DemoIndex | undefined;
+  const name = 'demo shapes classifier';
   if (index?.model) {
-    const url = new URL('model/model.json', demoBase).href;
-    return { model: await loadTfjsClassifier(urlSource(url), { preprocessing }), name: 'demo shapes classifier' };
+    const spec: TfjsModelSpec = { kind: 'demo', url: new URL('model/model.json', demoBase).href, preprocessing };
+    return { model: await buildTfjsModel(spec), name, spec };
   }
-  const layers = buildDemoArchitecture({ size: DEMO_MODEL.inputSize, numClasses: DEMO_MODEL.classNames.length, seed: UNTRAINED_DEMO_SEED });
-  const model = new LayersClassifier(layers, { classNames: DEMO_MODEL.classNames, preprocessing: preprocessing ?? DEMO_MODEL.preprocessing });
-  return { model, name: 'demo shapes classifier', note: 'untrained weights: the trained model was not found when the app was built' };
+  const spec: TfjsModelSpec = { kind: 'demo-untrained', seed: UNTRAINED_DEMO_SEED, preprocessing };
+  return { model: await buildTfjsModel(spec), name, spec, note: 'untrained weights: the trained model was not found when the app was built' };
 }
 
-function describe(model: Classifier, name: string, preprocessing: string, note?: string, ortThreads = 1): ModelInfo {
+function describe(model: Classifier, name: string, preprocessing: string, passes: PassEngine, note?: string): ModelInfo {
   const whiteBox = isWhiteBox(model);
   return {
     name,
@@ -99,7 +117,7 @@ function describe(model: Classifier, name: string, preprocessing: string, note?:
     numClasses: model.numClasses,
     classNames: model.classNames,
     engine: model.engine,
-    passes: passEngine(model.engine, ortThreads),
+    passes,
     preprocessing,
     applied: { ...model.preprocessing, mean: [...model.preprocessing.mean], std: [...model.preprocessing.std] },
     whiteBox,

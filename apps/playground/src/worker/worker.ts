@@ -1,12 +1,14 @@
 /// <reference lib="webworker" />
-import { XaiError } from '@xai/core';
+import { MAX_WORKERS, XaiError } from '@xai/core';
 import type { FromWorker, RequestMessage, ToWorker } from '../protocol.js';
 import { startBackend } from './backend.js';
 import { evaluate } from './evaluate.js';
 import { explain } from './explain.js';
 import { methodList } from '../logic/methods.js';
+import { poolWorkers } from '../logic/threads.js';
 import { registry } from './methods.js';
 import { loadModel } from './models.js';
+import { setPoolSize } from './pool.js';
 import { Session } from './session.js';
 import { yieldingClassifier } from './yielding.js';
 
@@ -51,11 +53,14 @@ async function handle(message: RequestMessage, signal: AbortSignal): Promise<unk
     onProgress: (event: { stage: string; done: number; total: number }) => post({ type: 'progress', id: message.id, event }),
   };
   switch (message.type) {
-    case 'init':
+    case 'init': {
       demoBase = message.demoBase;
-      return { backend: await startBackend(message.prefer, message.threads), methods: methodList(registry) };
+      const backend = await startBackend(message.prefer, message.threads);
+      setPoolSize(poolWorkers(backend.crossOriginIsolated === true, navigator.hardwareConcurrency, MAX_WORKERS, message.workers));
+      return { backend, methods: methodList(registry) };
+    }
     case 'load-model': {
-      const loaded = await loadModel(message.source, demoBase, message.preprocessing);
+      const loaded = await loadModel(message.source, demoBase, message.preprocessing, (passes) => post({ type: 'passes', passes }));
       session.setModel(loaded);
       return loaded.info;
     }
