@@ -104,7 +104,9 @@ async function accumulate(
   const channels = image.shape[3];
   const pixels = height * width;
   const layout = hostBatchLayout(model);
-  const imagePlanes = channelPlanes((await image.data()) as Float32Array, channels);
+  const imageValues = (await image.data()) as Float32Array;
+  // Laid out as the batches will be, so masking reads it in order.
+  const laidOutImage = layout === 'NCHW' ? channelPlanes(imageValues, channels) : imageValues;
   const stream: MaskStream = source.open();
   const classIndices = tf.tensor1d(classes, 'int32');
   let total = tf.zeros([classes.length, pixels]);
@@ -116,7 +118,7 @@ async function accumulate(
       source.count,
       ({ start, end }) => {
         const maskValues = stream.next(end - start);
-        return { maskValues, maskedValues: maskImage(imagePlanes, maskValues, channels, layout) };
+        return { maskValues, maskedValues: maskImage(laidOutImage, maskValues, channels, layout) };
       },
       async ({ maskValues, maskedValues }, { start, end, index }) => {
         const count = end - start;
@@ -205,20 +207,20 @@ function channelPlanes(image: Float32Array, channels: number): Float32Array {
   return planes;
 }
 
-/** `x ⊙ M_i` for each mask of `masks` (`[count, H·W]`), laid out as `layout`. */
-function maskImage(planes: Float32Array, masks: Float32Array, channels: number, layout: Layout): Float32Array {
+/** `x ⊙ M_i` for each mask of `masks` (`[count, H·W]`), laid out as `layout`, as `image` is. */
+function maskImage(image: Float32Array, masks: Float32Array, channels: number, layout: Layout): Float32Array {
   const out = new Float32Array(masks.length * channels);
-  const pixels = planes.length / channels;
+  const pixels = image.length / channels;
   for (let start = 0, o = 0; start < masks.length; start += pixels) {
     if (layout === 'NCHW') {
       for (let c = 0; c < channels; c++) {
         const plane = c * pixels;
-        for (let p = 0; p < pixels; p++, o++) out[o] = planes[plane + p] * masks[start + p];
+        for (let p = 0; p < pixels; p++, o++) out[o] = image[plane + p] * masks[start + p];
       }
     } else {
-      for (let p = 0; p < pixels; p++) {
+      for (let p = 0, v = 0; p < pixels; p++) {
         const weight = masks[start + p];
-        for (let c = 0; c < channels; c++, o++) out[o] = planes[c * pixels + p] * weight;
+        for (let c = 0; c < channels; c++, v++, o++) out[o] = image[v] * weight;
       }
     }
   }
