@@ -181,9 +181,10 @@ export function channelSum(x: tf.Tensor): tf.Tensor4D {
  * The logits of one forward pass per channel of the layer, every class, row-major
  * `[k][numClasses]`: `input(channels)` makes the input of those channels' passes (a batch, with
  * tensor ops), `score(input)` runs them (`[channels.length, numClasses]`); the next batch's input
- * is made while the engine runs the current one. With `sameInput` (one row per channel, `rowLength` values each: what the
- * channel's input is made from), channels whose rows are byte-identical make the same input, so
- * only the first of them is run and the others share its logits. Runs in batches of
+ * is made while the engine runs the current one. With `sameInput` (read only when the logits are
+ * not cached yet: one row per channel, `rowLength` values each, what the channel's input is made
+ * from), channels whose rows are byte-identical make the same input, so only the first of them
+ * is run and the others share its logits. Runs in batches of
  * `context.batchSize` with progress (`stage`; `done` counts channels over all the layers of the
  * run) and cancellation; computed once per layer and shared by the targets, since the passes do
  * not depend on the class.
@@ -193,7 +194,7 @@ export async function channelLogits(
   env: CamEnv,
   stage: string,
   passes: { input: (channels: number[]) => tf.Tensor4D; score: (input: tf.Tensor4D) => Promise<tf.Tensor2D> },
-  sameInput?: { rows: Float32Array; rowLength: number },
+  sameInput?: () => Promise<{ rows: Float32Array; rowLength: number }>,
 ): Promise<Float32Array> {
   const key = `channel-logits:${stage}`;
   const cached = pass.memo.get(key);
@@ -208,7 +209,8 @@ export async function channelLogits(
   const k = pass.activations.shape[3];
   const classes = model.numClasses;
   const everyChannel = Array.from({ length: k }, (_, i) => i);
-  const groups = sameInput ? distinctRows(sameInput.rows, sameInput.rowLength) : undefined;
+  const same = sameInput && (await sameInput());
+  const groups = same ? distinctRows(same.rows, same.rowLength) : undefined;
   const run = groups?.representatives ?? everyChannel;
   const distinct = new Float32Array(run.length * classes);
   // Progress counts channels: those that share a pass are done with it.

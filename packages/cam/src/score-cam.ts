@@ -25,9 +25,14 @@ export const scoreCam = defineCam({
   raw: async (pass, env) => {
     const { image, activations, target } = pass;
     const [, h, w, k] = activations.shape;
-    const rows = tf.tidy(() => tf.reshape(tf.transpose(activations, [3, 1, 2, 0]), [k, h * w]));
-    const sameInput = { rows: (await rows.data()) as Float32Array, rowLength: h * w };
-    rows.dispose();
+    const sameInput = async () => {
+      const rows = tf.tidy(() => tf.reshape(tf.transpose(activations, [3, 1, 2, 0]), [k, h * w]));
+      try {
+        return { rows: (await rows.data()) as Float32Array, rowLength: h * w };
+      } finally {
+        rows.dispose();
+      }
+    };
     const input = (picked: number[]) =>
       tf.tidy(() => {
         const channels = tf.transpose(tf.gather(activations, tf.tensor1d(picked, 'int32'), 3), [3, 1, 2, 0]);

@@ -16,16 +16,23 @@ export interface DistinctRows {
 export function distinctRows(values: Float32Array, rowLength: number): DistinctRows {
   const rows = rowLength === 0 ? 0 : values.length / rowLength;
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  const groups = new Map<string, number>();
+  // Rows are bucketed by a hash of their bits, then compared in full within a bucket.
+  const buckets = new Map<number, number[]>();
   const representatives: number[] = [];
   const groupOf = new Int32Array(rows);
   const counts: number[] = [];
+  const sameRow = (a: number, b: number) => {
+    for (let i = 0; i < rowLength; i++) if (bits[a * rowLength + i] !== bits[b * rowLength + i]) return false;
+    return true;
+  };
   for (let row = 0; row < rows; row++) {
-    const key = bits.subarray(row * rowLength, (row + 1) * rowLength).join(',');
-    let group = groups.get(key);
+    const hash = rowHash(bits, row * rowLength, rowLength);
+    const bucket = buckets.get(hash) ?? [];
+    let group = bucket.find((g) => sameRow(representatives[g], row));
     if (group === undefined) {
       group = representatives.length;
-      groups.set(key, group);
+      bucket.push(group);
+      buckets.set(hash, bucket);
       representatives.push(row);
       counts.push(0);
     }
@@ -33,4 +40,14 @@ export function distinctRows(values: Float32Array, rowLength: number): DistinctR
     counts[group]++;
   }
   return { representatives, groupOf, sizes: Int32Array.from(counts) };
+}
+
+/** FNV-1a over the words of one row. */
+function rowHash(bits: Uint32Array, start: number, length: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < start + length; i++) {
+    hash ^= bits[i];
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
 }

@@ -227,6 +227,18 @@ describe('distinctRows', () => {
     expect(Array.from(sizes)).toEqual([2, 2, 1, 1]);
   });
 
+  it('keeps rows whose hashes collide apart', () => {
+    // FNV-1a over two words: (a1, 0) and (a2, b2) hash alike when b2 = (B ^ a1)·P ^ (B ^ a2)·P.
+    const [basis, prime] = [0x811c9dc5, 0x01000193];
+    const [a1, a2] = [7, 1234567];
+    const b2 = (Math.imul(basis ^ a1, prime) ^ Math.imul(basis ^ a2, prime)) >>> 0;
+    const words = Uint32Array.from([a1, 0, a2, b2, a1, 0, a2, b2]);
+    const { representatives, groupOf, sizes } = distinctRows(new Float32Array(words.buffer), 2);
+    expect(representatives).toEqual([0, 1]);
+    expect(Array.from(groupOf)).toEqual([0, 1, 0, 1]);
+    expect(Array.from(sizes)).toEqual([2, 2]);
+  });
+
   it('keeps every row when all differ, and takes a view into a larger buffer', () => {
     const buffer = Float32Array.from([9, 1, 2, 3, 4, 5, 6]);
     const { representatives } = distinctRows(buffer.subarray(1), 3);
