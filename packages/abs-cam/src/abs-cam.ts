@@ -4,7 +4,7 @@ import {
   distinctRows,
   maskedBatch,
   predictMasked,
-  runPipelined,
+  runOverlapped,
   saliencyMap,
   XaiError,
   type Classifier,
@@ -62,7 +62,7 @@ export const absCamFinalMethod: MethodDescriptor = {
       const { representatives, sizes } = distinctRows(await weightedChannels(activations, weights), h * w);
       let total = tf.keep(tf.zeros(size)) as tf.Tensor2D;
       try {
-        await runPipelined(
+        await runOverlapped(
           representatives.length,
           ({ start, end }) => {
             const masks = channelMasks(activations, weights, size, representatives.slice(start, end));
@@ -70,9 +70,15 @@ export const absCamFinalMethod: MethodDescriptor = {
           },
           async ({ masks, masked }, { start, end }) => {
             const logits = await predictMasked(model, masked);
-            const scores = tf.abs(tf.reshape(tf.slice(logits, [0, target.index], [end - start, 1]), [-1]));
-            const counted = tf.mul(scores, tf.tensor1d(sizes.slice(start, end), 'float32')) as tf.Tensor1D;
-            return weightedMaskSum(counted, masks);
+            try {
+              return tf.tidy(() => {
+                const scores = tf.abs(tf.reshape(tf.slice(logits, [0, target.index], [end - start, 1]), [-1]));
+                const counted = tf.mul(scores, tf.tensor1d(sizes.slice(start, end), 'float32')) as tf.Tensor1D;
+                return weightedMaskSum(counted, masks);
+              });
+            } finally {
+              logits.dispose();
+            }
           },
           (partial) => {
             const previous = total;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   camFromLayers,
   distinctRows,
-  runPipelined,
+  runOverlapped,
   saliencyMap,
   scoped,
   throwIfAborted,
@@ -217,16 +217,20 @@ export async function channelLogits(
   const covered = new Int32Array(run.length + 1);
   for (let g = 0; g < run.length; g++) covered[g + 1] = covered[g] + (groups ? groups.sizes[g] : 1);
   const { onProgress } = context;
-  await runPipelined(
+  await runOverlapped(
     run.length,
     (range) => passes.input(run.slice(range.start, range.end)),
     async (input, range) => {
       const logits = await passes.score(input);
-      const rows = range.end - range.start;
-      if (logits.shape[0] !== rows || logits.shape[1] !== classes) {
-        throw new Error(`${stage}: expected logits [${rows}, ${classes}] for ${rows} channels, got [${logits.shape.join(', ')}]`);
+      try {
+        const rows = range.end - range.start;
+        if (logits.shape[0] !== rows || logits.shape[1] !== classes) {
+          throw new Error(`${stage}: expected logits [${rows}, ${classes}] for ${rows} channels, got [${logits.shape.join(', ')}]`);
+        }
+        return (await logits.data()) as Float32Array;
+      } finally {
+        logits.dispose();
       }
-      return (await logits.data()) as Float32Array;
     },
     (values, range) => distinct.set(values, range.start * classes),
     {

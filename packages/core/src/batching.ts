@@ -94,6 +94,67 @@ export async function runPipelined<P, T>(
   }
 }
 
+/**
+ * `runPipelined` with two batches on the engine at once: batch i + 1's step starts right after
+ * batch i's, so an engine that queues work (a worker pool, onnxruntime's thread) finds the next
+ * batch waiting when it finishes one, rather than idling while this thread finishes batch i and
+ * starts the next. `reduce` still sees the batches in order, one at a time, so results do not
+ * change. Two steps at once would interleave tensor scopes, so steps run without one: a step
+ * disposes the tensors it makes, except those it returns (disposed after `reduce`). After a
+ * `'stop'`, an error or a cancellation, the batch still running is waited for and discarded.
+ */
+export async function runOverlapped<P, T>(
+  total: number,
+  prepare: (range: BatchRange) => P,
+  step: (prepared: P, range: BatchRange) => Promise<T>,
+  reduce: (result: T, range: BatchRange) => BatchVerdict | Promise<BatchVerdict>,
+  options: BatchOptions = {},
+): Promise<number> {
+  const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const stage = options.stage ?? 'batches';
+  throwIfAborted(options.signal);
+  const ranges: BatchRange[] = [];
+  for (let start = 0, index = 0; start < total; start += batchSize, index++) ranges.push({ start, end: Math.min(total, start + batchSize), index });
+  const running: Promise<T>[] = [];
+  let waiting: { value: P } | undefined;
+  let reduced = 0;
+  const launch = () => {
+    const range = ranges[running.length];
+    const input = waiting ? waiting.value : preparedAndKept(prepare, range);
+    waiting = undefined;
+    const pending = (async () => step(input, range))().finally(() => disposeTensors(input));
+    pending.catch(() => undefined); // awaited in order below; meanwhile not an unhandled rejection
+    running.push(pending);
+  };
+  // Launches the batches up to two ahead of the last one reduced, and makes the next one's input.
+  const fill = () => {
+    while (running.length < ranges.length && running.length < reduced + 2) launch();
+    if (running.length < ranges.length && !waiting) waiting = { value: preparedAndKept(prepare, ranges[running.length]) };
+  };
+  try {
+    if (ranges.length === 0) return 0;
+    fill();
+    for (;;) {
+      const range = ranges[reduced];
+      const result = await running[reduced];
+      reduced++;
+      let verdict: BatchVerdict;
+      try {
+        verdict = await reduce(result, range);
+      } finally {
+        disposeTensors(result);
+      }
+      options.onProgress?.({ stage, done: range.end, total });
+      throwIfAborted(options.signal);
+      if (verdict === 'stop' || reduced === ranges.length) return range.end;
+      fill();
+    }
+  } finally {
+    for (const pending of running.slice(reduced)) await pending.then(disposeTensors, () => undefined);
+    if (waiting) disposeTensors(waiting.value);
+  }
+}
+
 function preparedAndKept<P>(prepare: (range: BatchRange) => P, range: BatchRange): P {
   // prepare may run inside the previous step's scope: keep what it returns past that scope's end.
   // (Not tf.tidy: it walks every element of the typed arrays prepare may return.)

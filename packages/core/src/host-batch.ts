@@ -73,3 +73,22 @@ export async function readValues(t: tf.Tensor): Promise<Float32Array> {
   const backend = tf.getBackend();
   return (backend === 'wasm' || backend === 'cpu' ? t.dataSync() : await t.data()) as Float32Array;
 }
+
+/**
+ * `predictHost`, read back: the logits, or with `softmax` the probabilities, as host values,
+ * `[rows, numClasses]` row-major, with no tensor left behind.
+ */
+export async function predictHostValues(
+  model: Classifier,
+  values: Float32Array,
+  rows: number,
+  options: { layout?: Layout; softmax?: boolean } = {},
+): Promise<Float32Array> {
+  const logits = await predictHost(model, values, rows, options.layout);
+  const out = options.softmax ? tf.softmax(logits) : logits;
+  try {
+    return (await out.data()) as Float32Array;
+  } finally {
+    tf.dispose([logits, out]);
+  }
+}

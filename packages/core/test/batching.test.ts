@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from './helpers.js';
-import { runBatched, runPipelined, scoped } from '../src/batching.js';
+import { runBatched, runOverlapped, runPipelined, scoped } from '../src/batching.js';
 import { distinctRows } from '../src/distinct.js';
 import type { ProgressEvent } from '../src/progress.js';
 
@@ -215,6 +215,85 @@ describe('runPipelined with tensors from prepare', () => {
     );
     await expect(run).rejects.toThrow('engine failed');
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('runOverlapped', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  /** Steps that take `ms` each and log; `fail` makes one reject. */
+  function logged(log: string[], ms = 5, fail?: number) {
+    return {
+      prepare: ({ index }: { index: number }) => {
+        log.push(`prepare ${index}`);
+        return tf.scalar(index);
+      },
+      step: async (prepared: tf.Scalar, { index }: { index: number }) => {
+        log.push(`step ${index} start`);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        if (index === fail) throw new Error(`step ${index} failed`);
+        log.push(`step ${index} end`);
+        return { value: prepared.dataSync()[0] * 10, held: tf.scalar(index) };
+      },
+    };
+  }
+
+  it('keeps two steps running, makes the next input meanwhile, and reduces in order, one at a time', async () => {
+    const log: string[] = [];
+    const { prepare, step } = logged(log);
+    const before = tf.memory().numTensors;
+    const events: ProgressEvent[] = [];
+    const done = await runOverlapped(10, prepare, step, ({ value }, { index }) => {
+      log.push(`reduce ${index}=${value}`);
+    }, { batchSize: 3, onProgress: (e) => events.push(e) });
+    expect(done).toBe(10);
+    expect(log).toEqual([
+      'prepare 0', 'step 0 start', 'prepare 1', 'step 1 start', 'prepare 2',
+      'step 0 end', 'reduce 0=0', 'step 2 start', 'prepare 3',
+      'step 1 end', 'reduce 1=10', 'step 3 start',
+      'step 2 end', 'reduce 2=20',
+      'step 3 end', 'reduce 3=30',
+    ]);
+    expect(events.map((e) => e.done)).toEqual([3, 6, 9, 10]);
+    // The inputs prepare made and the tensors the steps returned are all disposed.
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("after 'stop', waits for the step still running and discards it", async () => {
+    const log: string[] = [];
+    const { prepare, step } = logged(log);
+    const before = tf.memory().numTensors;
+    const done = await runOverlapped(20, prepare, step, (_, { index }) => (index === 1 ? 'stop' : undefined), { batchSize: 4 });
+    expect(done).toBe(8);
+    expect(log.filter((l) => l.startsWith('step') && l.endsWith('end'))).toEqual(['step 0 end', 'step 1 end', 'step 2 end']);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a failing step rejects the run once the other running step is done, leaking nothing', async () => {
+    const log: string[] = [];
+    const { prepare, step } = logged(log, 5, 1);
+    const before = tf.memory().numTensors;
+    await expect(runOverlapped(20, prepare, step, () => undefined, { batchSize: 4 })).rejects.toThrow('step 1 failed');
+    expect(log).toContain('step 2 end');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('stops with an AbortError after the batch during which the signal fired; nothing later starts', async () => {
+    const log: string[] = [];
+    const { prepare, step } = logged(log);
+    const controller = new AbortController();
+    const before = tf.memory().numTensors;
+    const run = runOverlapped(20, prepare, step, (_, { index }) => {
+      if (index === 1) controller.abort();
+    }, { batchSize: 4, signal: controller.signal });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(log.filter((l) => l.startsWith('step') && l.endsWith('start'))).toEqual(['step 0 start', 'step 1 start', 'step 2 start']);
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(runOverlapped(5, prepare, step, () => undefined, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('does nothing for no items', async () => {
+    expect(await runOverlapped(0, () => 0, async () => 0, () => undefined)).toBe(0);
   });
 });
 

@@ -83,8 +83,8 @@ describe('host batches', () => {
     tf.dispose([batch, image, masks, expected]);
   });
 
-  it('a pooled model hides predictValues, so every pass goes through the pool', () => {
-    const { model } = recorder('NCHW');
-    expect(poolClassifier(model, { workers: 1 }).predictValues).toBeUndefined();
+  it('a pooled model never exposes the model’s own predictValues: every pass goes through the pool', () => {
+    expect(poolClassifier(recorder('NCHW').model, { workers: 1 }).predictValues).toBeUndefined();
+    expect(poolClassifier(recorder('NHWC').model, { workers: 1 }).predictValues).toBeUndefined();
   });
 });

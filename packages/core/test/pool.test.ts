@@ -117,6 +117,25 @@ describe('poolClassifier', () => {
     pooledModels = [];
   });
 
+  it('takes host values to its workers (predictValues): the bytes of predict, the values checked first', async () => {
+    const { model, threads } = await pooledResidual(2);
+    for (const n of [3, 17]) {
+      const batch = images(n, 40 + n);
+      const values = Float32Array.from(await batch.data());
+      // predict first: the in-thread workers' copies of the model load on this thread.
+      const plain = await logitsOf(model, batch);
+      const before = tf.memory().numTensors;
+      const viaValues = await model.predictValues!(values, n);
+      expect(Array.from(await viaValues.data())).toEqual(Array.from(plain));
+      viaValues.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      batch.dispose();
+    }
+    // 3 rows before the workers started ran here; 17 went out in chunks of 8, 8 and 1 (twice: predict, then predictValues).
+    expect(threads.rowsByWorker.flat().sort((a, b) => a - b)).toEqual([1, 1, 8, 8, 8, 8]);
+    await expect(model.predictValues!(new Float32Array(5), 1)).rejects.toThrow('predictValues takes 1 × 192 values for [1, 8, 8, 3] (NHWC), got 5');
+  });
+
   it('gives the bytes of the model run in chunks, in order, for 1, 2 and 3 workers and every batch size', async () => {
     const plain = await loadResidual(SEED);
     const outputs: Float32Array[][] = [];

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   checkImage,
   classIndex as checkClass,
-  predictHost,
+  predictHostValues,
   Random,
-  runPipelined,
+  runOverlapped,
   XaiError,
   type Classifier,
   type LongWorkOptions,
@@ -88,7 +88,7 @@ export async function muFidelity(model: Classifier, image: tf.Tensor4D, map: Sal
   const imageSize = height * width * channels;
   const numClasses = model.numClasses;
   const logits = new Float32Array((subsets.length + 1) * numClasses);
-  await runPipelined(
+  await runOverlapped(
     subsets.length + 1,
     (range) => {
       const values = new Float32Array((range.end - range.start) * imageSize);
@@ -103,10 +103,7 @@ export async function muFidelity(model: Classifier, image: tf.Tensor4D, map: Sal
       }
       return values;
     },
-    async (values, range) => {
-      const batch = await predictHost(model, values, range.end - range.start);
-      return (await batch.data()) as Float32Array;
-    },
+    (values, range) => predictHostValues(model, values, range.end - range.start),
     (values, range) => logits.set(values, range.start * numClasses),
     { batchSize: options.batchSize, signal: options.signal, onProgress: options.onProgress, stage: 'mu-fidelity' },
   );

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { predictHost, runPipelined, type BatchOptions, type Classifier } from '@xai/core';
+import { predictHostValues, runOverlapped, type BatchOptions, type Classifier } from '@xai/core';
 
 /** Class probabilities along a revealing sequence: row i is `softmax(f(image_i))`, `numClasses` wide. */
 export interface RevealScores {
@@ -40,7 +40,7 @@ export async function scoreRevealing(
       for (let c = 0; c < channels; c++) current[offset + c] = endValues[offset + c];
     }
   };
-  await runPipelined(
+  await runOverlapped(
     points,
     (range) => {
       const count = range.end - range.start;
@@ -51,10 +51,7 @@ export async function scoreRevealing(
       }
       return values;
     },
-    async (values, range) => {
-      const logits = await predictHost(model, values, range.end - range.start);
-      return (await tf.softmax(logits).data()) as Float32Array;
-    },
+    (values, range) => predictHostValues(model, values, range.end - range.start, { softmax: true }),
     (values, range) => probabilities.set(values, range.start * numClasses),
     options,
   );

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   checkImage,
   classIndex as checkClass,
-  predictHost,
+  predictHostValues,
   Random,
-  runPipelined,
+  runOverlapped,
   XaiError,
   type Classifier,
   type LongWorkOptions,
@@ -128,7 +128,7 @@ export async function road(model: Classifier, image: tf.Tensor4D, map: SaliencyM
   const numClasses = model.numClasses;
   const probabilities = new Float32Array(plan.length * numClasses);
   // The imputations (the costly part at large sizes) of the next batch run while the engine scores this one.
-  await runPipelined(
+  await runOverlapped(
     plan.length,
     (range) => {
       const values = new Float32Array((range.end - range.start) * imageSize);
@@ -139,10 +139,7 @@ export async function road(model: Classifier, image: tf.Tensor4D, map: SaliencyM
       }
       return values;
     },
-    async (values, range) => {
-      const logits = await predictHost(model, values, range.end - range.start);
-      return (await tf.softmax(logits).data()) as Float32Array;
-    },
+    (values, range) => predictHostValues(model, values, range.end - range.start, { softmax: true }),
     (values, range) => probabilities.set(values, range.start * numClasses),
     { batchSize: options.batchSize, signal: options.signal, onProgress: options.onProgress, stage: 'road' },
   );

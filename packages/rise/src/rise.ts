@@ -6,6 +6,7 @@ import {
   DEFAULT_BATCH_SIZE,
   hostBatchLayout,
   predictHost,
+  runOverlapped,
   runPipelined,
   saliencyMap,
   topClasses,
@@ -114,20 +115,39 @@ async function accumulate(
   const watchedIndices = tf.tensor1d(watched, 'int32');
   let relativeError: number | undefined;
   try {
-    const masksUsed = await runPipelined(
+    // The stopping rule's next batch needs the directions the previous one left: one at a time.
+    const run = noise ? runPipelined : runOverlapped;
+    const masksUsed = await run(
       source.count,
       ({ start, end }) => {
         const maskValues = stream.next(end - start);
         return { maskValues, maskedValues: maskImage(laidOutImage, maskValues, channels, layout) };
       },
       async ({ maskValues, maskedValues }, { start, end, index }) => {
+        // Disposes what it makes (runOverlapped gives steps no tensor scope).
         const count = end - start;
         const logits = await predictHost(model, maskedValues, count, layout);
-        await checkFinite(logits, index, start, end);
-        const weights = tf.gather(scores === 'prob' ? tf.softmax(logits) : logits, classIndices, 1);
-        const masks = tf.tensor2d(maskValues, [count, pixels]);
-        const part = tf.matMul(weights, masks, true, false);
-        return { part, terms: noise && (await noiseTerms(tf.gather(weights, watchedIndices, 1), masks, noise.directions())) };
+        try {
+          await checkFinite(logits, index, start, end);
+          const [weights, masks] = tf.tidy(() => [
+            tf.gather(scores === 'prob' ? tf.softmax(logits) : logits, classIndices, 1) as tf.Tensor2D,
+            tf.tensor2d(maskValues, [count, pixels]),
+          ]);
+          try {
+            const part = tf.matMul(weights, masks, true, false);
+            if (!noise) return { part };
+            const watchedWeights = tf.gather(weights, watchedIndices, 1);
+            try {
+              return { part, terms: await noiseTerms(watchedWeights, masks, noise.directions()) };
+            } finally {
+              watchedWeights.dispose();
+            }
+          } finally {
+            tf.dispose([weights, masks]);
+          }
+        } finally {
+          logits.dispose();
+        }
       },
       async ({ part, terms }, { end }) => {
         const next = tf.add(total, part);
@@ -152,17 +172,22 @@ async function accumulate(
 
 /** One batch's terms of the noise estimate (see `NoiseEstimate`), for the watched maps' scores `weights`. */
 async function noiseTerms(weights: tf.Tensor2D, masks: tf.Tensor2D, directions: Float32Array | undefined): Promise<NoiseTerms> {
-  const squaredWeights = tf.square(weights);
-  const means = tf.mean(masks, 1, true);
-  const parts = [
-    tf.matMul(squaredWeights, tf.square(masks), true, false),
-    tf.matMul(weights, means, true, false),
-    tf.matMul(squaredWeights, tf.square(means), true, false),
-    weights,
-    ...(directions ? [tf.matMul(masks, tf.tensor2d(directions, [masks.shape[1], directions.length / masks.shape[1]]))] : []),
-  ];
-  const [squares, levels, levelSquares, weightValues, projections] = (await Promise.all(parts.map((t) => t.data()))) as Float32Array[];
-  return { squares, levels, levelSquares, weights: weightValues, projections };
+  const parts = tf.tidy(() => {
+    const squaredWeights = tf.square(weights);
+    const means = tf.mean(masks, 1, true);
+    return [
+      tf.matMul(squaredWeights, tf.square(masks), true, false),
+      tf.matMul(weights, means, true, false),
+      tf.matMul(squaredWeights, tf.square(means), true, false),
+      ...(directions ? [tf.matMul(masks, tf.tensor2d(directions, [masks.shape[1], directions.length / masks.shape[1]]))] : []),
+    ];
+  });
+  try {
+    const [squares, levels, levelSquares, projections] = (await Promise.all(parts.map((t) => t.data()))) as Float32Array[];
+    return { squares, levels, levelSquares, weights: (await weights.data()) as Float32Array, projections };
+  } finally {
+    tf.dispose(parts);
+  }
 }
 
 /**

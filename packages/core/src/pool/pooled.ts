@@ -71,6 +71,23 @@ export function poolClassifier<T extends Classifier>(model: T, options: PoolOpti
     pool.start();
     return predictOnWorkers(pool, batch, target.numClasses, chunkRows);
   };
+  // Host values go to the workers as they are, without a tensor made and read back here.
+  const predictValues = async (values: Float32Array, rows: number): Promise<tf.Tensor2D> => {
+    const { height, width, channels } = target.input;
+    if (values.length !== rows * height * width * channels) {
+      throw new XaiError(`predictValues takes ${rows} × ${height * width * channels} values for [${rows}, ${height}, ${width}, ${channels}] (NHWC), got ${values.length}`);
+    }
+    if (!pool!.started && rows <= chunkRows) {
+      const batch = tf.tensor4d(values, [rows, height, width, channels]);
+      try {
+        return await target.predict(batch);
+      } finally {
+        batch.dispose();
+      }
+    }
+    pool!.start();
+    return predictValuesOnWorkers(pool!, values, [rows, height, width, channels], target.numClasses, chunkRows);
+  };
   const dispose = () => {
     void pool?.dispose();
     target.dispose();
@@ -84,8 +101,8 @@ export function poolClassifier<T extends Classifier>(model: T, options: PoolOpti
   const proxy = new Proxy(target, {
     get(object, property) {
       if (property === 'predict') return predict;
-      // Every pass of a pooled model goes through the pool.
-      if (property === 'predictValues') return undefined;
+      // Every pass of a pooled model goes through the pool: the model's own predictValues never.
+      if (property === 'predictValues') return pool && target.input.layout === 'NHWC' ? predictValues : undefined;
       if (property === 'dispose') return dispose;
       if (property === 'workerPool') return status();
       const value = Reflect.get(object, property, object) as unknown;
@@ -137,10 +154,19 @@ async function predictInChunks(model: Classifier, batch: tf.Tensor4D, chunkRows:
 }
 
 async function predictOnWorkers(pool: WorkerPool, batch: tf.Tensor4D, numClasses: number, chunkRows: number): Promise<tf.Tensor2D> {
-  const [rows, height, width, channels] = batch.shape;
-  const rowSize = height * width * channels;
   const raw = await batch.data();
-  const pixels = raw instanceof Float32Array ? raw : Float32Array.from(raw);
+  return predictValuesOnWorkers(pool, raw instanceof Float32Array ? raw : Float32Array.from(raw), batch.shape, numClasses, chunkRows);
+}
+
+async function predictValuesOnWorkers(
+  pool: WorkerPool,
+  pixels: Float32Array,
+  shape: readonly [number, number, number, number],
+  numClasses: number,
+  chunkRows: number,
+): Promise<tf.Tensor2D> {
+  const [rows, height, width, channels] = shape;
+  const rowSize = height * width * channels;
   const logits = new Float32Array(rows * numClasses);
   const call: CallState = {};
   const chunks: Promise<void>[] = [];
