@@ -57,11 +57,37 @@ describe('the pool in the playground', () => {
       }
     });
     expect(reasons).toHaveLength(1);
+    // Host batches (RISE, the metrics, Score-CAM, Abs-CAM) fall back the same way.
+    const values = Float32Array.from(await batch.data());
+    const viaValues = await expectNoLeak(async () => {
+      const logits = await guarded.predictValues!(values, 20);
+      const data = Array.from(await logits.data());
+      logits.dispose();
+      return data;
+    });
+    expect(viaValues).toEqual(Array.from(await expected.data()));
     expect(reasons[0]).toMatch(/^a worker stopped while loading the model \(buildTfjsModel from .*pool-worker\.js\): the worker could not be started: Worker is not available in this scope$/);
     expect(guarded.workerPool).toMatchObject({ size: 2, running: 0 });
     guarded.dispose();
     batch.dispose();
     expected.dispose();
+  });
+
+  test('host values, when the pool fails on them first: the same fallback', async () => {
+    globalThis.Worker = class {
+      constructor() {
+        throw new Error('Worker is not available in this scope');
+      }
+    } as unknown as typeof Worker;
+    const batch = tf.randomUniform([20, 4, 4, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
+    const expected = await model().predict(batch);
+    const reasons: string[] = [];
+    const guarded = inProcessOnPoolFailure(poolClassifier(withRecipe(model(), RECIPE), { workers: 2, spawn: webWorkers(RECIPE.module) }), (r) => reasons.push(r));
+    const logits = await guarded.predictValues!(Float32Array.from(await batch.data()), 20);
+    expect(Array.from(await logits.data())).toEqual(Array.from(await expected.data()));
+    expect(reasons).toHaveLength(1);
+    tf.dispose([logits, batch, expected]);
+    guarded.dispose();
   });
 
   test('a model that fails in its worker fails the call as it is: no fallback, which would fail the same way', async () => {

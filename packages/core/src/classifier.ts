@@ -82,7 +82,11 @@ export interface Classifier {
    * model with operators the tfjs graph lacks): why, for messages.
    */
   readonly whiteBoxUnavailable?: string;
-  /** Logits `[B, numClasses]` for a preprocessed NHWC batch `[B, H, W, C]`. The caller owns the result. */
+  /**
+   * Logits `[B, numClasses]` for a preprocessed NHWC batch `[B, H, W, C]`. The caller owns the
+   * result; every other tensor `predict` makes it disposes (methods run two batches at once,
+   * outside a tensor scope, see `runOverlapped`).
+   */
   predict(batch: tf.Tensor4D): Promise<tf.Tensor2D>;
   /**
    * Optional: `predict` for a batch a method made on the host, given as `rows` images of float32

@@ -112,23 +112,32 @@ export const createOrtRunner: OpenOrtRunner = async (model, inputName, outputNam
   } catch (error) {
     return { name: found.name, reason: `onnxruntime could not load the model: ${(error as Error).message}` };
   }
+  const runOnce = async (data: Float32Array, dims: readonly number[]) => {
+    const feed = new ort.Tensor('float32', data, dims);
+    let result: Record<string, OrtTensor>;
+    try {
+      result = await session.run({ [inputName]: feed });
+    } catch (error) {
+      throw new XaiError(`onnxruntime failed to run the model: ${(error as Error).message}`, { cause: error });
+    }
+    const out = result[outputName];
+    const values = out.data instanceof Float32Array ? out.data : Float32Array.from(out.data as ArrayLike<number>);
+    const answer = { data: values, dims: [...out.dims] };
+    for (const t of Object.values(result)) if (t !== out) t.dispose?.();
+    return answer;
+  };
+  // One run at a time (two batches may be in flight): onnxruntime-web's GPU providers refuse a
+  // run while another is going.
+  let previous: Promise<unknown> = Promise.resolve();
   const runner: OrtRunner = {
     engine: found.name,
-    async run(data, dims) {
-      const feed = new ort.Tensor('float32', data, dims);
-      let result: Record<string, OrtTensor>;
-      try {
-        result = await session.run({ [inputName]: feed });
-      } catch (error) {
-        throw new XaiError(`onnxruntime failed to run the model: ${(error as Error).message}`, { cause: error });
-      }
-      const out = result[outputName];
-      const values = out.data instanceof Float32Array ? out.data : Float32Array.from(out.data as ArrayLike<number>);
-      const answer = { data: values, dims: [...out.dims] };
-      for (const t of Object.values(result)) if (t !== out) t.dispose?.();
-      return answer;
+    run(data, dims) {
+      const result = previous.then(() => runOnce(data, dims));
+      previous = result.catch(() => undefined);
+      return result;
     },
     async dispose() {
+      await previous;
       await session.release?.();
     },
   };

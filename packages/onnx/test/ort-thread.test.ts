@@ -81,6 +81,15 @@ describe('onnxruntime-node on its own thread', () => {
     await expect(runner!.run(new Float32Array(5), [1, 5])).rejects.toThrow("onnxruntime's thread stopped: the model was disposed");
   });
 
+  it('dispose lets a pass already sent finish, then releases the session; twice is once', async () => {
+    const { runner } = await createThreadedOrtRunner(new Uint8Array(readFileSync(MODEL)), 'input', 'logits');
+    const pass = runner!.run(new Float32Array(2 * 3 * 64 * 64), [2, 3, 64, 64]);
+    const disposed = [runner!.dispose(), runner!.dispose()];
+    expect((await pass).dims).toEqual([2, 4]);
+    await Promise.all(disposed);
+    await expect(runner!.run(new Float32Array(3 * 64 * 64), [1, 3, 64, 64])).rejects.toThrow("onnxruntime's thread stopped: the model was disposed");
+  });
+
   it('the thread does not hold the process: a script that never disposes its model exits', async () => {
     const dist = join(fileURLToPath(new URL('..', import.meta.url)), 'dist', 'node', 'index.js');
     const script = `

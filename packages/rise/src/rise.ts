@@ -220,10 +220,6 @@ function checkUntilStable(options: RiseOptions): number | undefined {
   return epsilon;
 }
 
-/**
- * `x ⊙ M_i` for a batch of masks, each broadcast over the channels. Done in JS: on the wasm
- * backend a broadcasting multiply costs about as much as a convolution layer.
- */
 /** The colour planes of an NHWC image, `[C, H·W]`, one after the other. */
 function channelPlanes(image: Float32Array, channels: number): Float32Array {
   const pixels = image.length / channels;
@@ -232,7 +228,10 @@ function channelPlanes(image: Float32Array, channels: number): Float32Array {
   return planes;
 }
 
-/** `x ⊙ M_i` for each mask of `masks` (`[count, H·W]`), laid out as `layout`, as `image` is. */
+/**
+ * `x ⊙ M_i` for each mask of `masks` (`[count, H·W]`), laid out as `layout`, as `image` is. Done
+ * in JS: on the wasm backend a broadcasting multiply costs about as much as a convolution layer.
+ */
 function maskImage(image: Float32Array, masks: Float32Array, channels: number, layout: Layout): Float32Array {
   const out = new Float32Array(masks.length * channels);
   const pixels = image.length / channels;

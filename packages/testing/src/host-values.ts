@@ -21,9 +21,12 @@ export function withHostValues<T extends Classifier>(model: T, layout: Layout): 
     calls.predictValues++;
     if (values.length !== rows * height * width * channels) throw new Error(`predictValues: ${values.length} values for ${rows} images`);
     const batch = tf.tidy(() => {
-      const given = layout === 'NCHW' ? tf.tensor4d(values, [rows, channels, height, width]) : tf.tensor4d(values, [rows, height, width, channels]);
+      const copy = values.slice();
+      const given = layout === 'NCHW' ? tf.tensor4d(copy, [rows, channels, height, width]) : tf.tensor4d(copy, [rows, height, width, channels]);
       return layout === 'NCHW' ? (tf.transpose(given, [0, 2, 3, 1]) as tf.Tensor4D) : given;
     });
+    // As onnxruntime's thread does: the values are taken over, so a caller that used them after the call would see them gone.
+    if (values.byteOffset === 0 && values.byteLength === values.buffer.byteLength) structuredClone(values.buffer, { transfer: [values.buffer as ArrayBuffer] });
     try {
       return await model.predict(batch);
     } finally {

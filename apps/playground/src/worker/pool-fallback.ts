@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { poolClassifier, unpooled, type Classifier, type PooledClassifier } from '@xai/core';
 
 /**
@@ -14,21 +15,38 @@ const POOL_FAILURE = /^a worker (could not load the model|stopped while loading 
 export function inProcessOnPoolFailure<T extends Classifier>(pooled: PooledClassifier<T>, onFallback: (reason: string) => void): PooledClassifier<T> {
   const inProcess = poolClassifier(unpooled(pooled), { workers: 1 });
   let failed = false;
-  const predict: Classifier['predict'] = async (batch) => {
+  /** `onPool` while the pool works; once it fails (this call included), `here`. */
+  const guard = async <R>(onPool: () => Promise<R>, here: () => Promise<R>): Promise<R> => {
     if (!failed) {
       try {
-        return await pooled.predict(batch);
+        return await onPool();
       } catch (error) {
         if (!(error instanceof Error) || !POOL_FAILURE.test(error.message)) throw error;
         failed = true;
         onFallback(error.message);
       }
     }
-    return inProcess.predict(batch);
+    return here();
   };
+  const predict: Classifier['predict'] = (batch) => guard(() => pooled.predict(batch), () => inProcess.predict(batch));
+  // The pool sends host values to its workers chunk by chunk, copying them: they are still here to fall back on.
+  const predictValues = (values: Float32Array, rows: number) =>
+    guard(
+      () => pooled.predictValues!(values, rows),
+      async () => {
+        const { height, width, channels } = pooled.input;
+        const batch = tf.tensor4d(values, [rows, height, width, channels]);
+        try {
+          return await inProcess.predict(batch);
+        } finally {
+          batch.dispose();
+        }
+      },
+    );
   return new Proxy(pooled, {
     get(object, property) {
       if (property === 'predict') return predict;
+      if (property === 'predictValues') return pooled.predictValues && predictValues;
       return Reflect.get(object, property, object) as unknown;
     },
   });

@@ -74,7 +74,7 @@ export function poolClassifier<T extends Classifier>(model: T, options: PoolOpti
   // Host values go to the workers as they are, without a tensor made and read back here.
   const predictValues = async (values: Float32Array, rows: number): Promise<tf.Tensor2D> => {
     const { height, width, channels } = target.input;
-    if (values.length !== rows * height * width * channels) {
+    if (!Number.isInteger(rows) || rows < 0 || values.length !== rows * height * width * channels) {
       throw new XaiError(`predictValues takes ${rows} × ${height * width * channels} values for [${rows}, ${height}, ${width}, ${channels}] (NHWC), got ${values.length}`);
     }
     if (!pool!.started && rows <= chunkRows) {

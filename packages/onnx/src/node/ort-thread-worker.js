@@ -7,10 +7,15 @@ const port = parentPort;
 
 let ort;
 try {
-  ort = await import('onnxruntime-node');
+  const module = await import('onnxruntime-node');
+  ort = module.InferenceSession ? module : module.default;
 } catch (error) {
   const missing = error.code === 'ERR_MODULE_NOT_FOUND' || error.code === 'MODULE_NOT_FOUND';
   port.postMessage({ type: 'unusable', reason: missing ? 'not installed' : error.message });
+  process.exit(0);
+}
+if (!ort?.InferenceSession) {
+  port.postMessage({ type: 'unusable', reason: 'the package has no InferenceSession' });
   process.exit(0);
 }
 

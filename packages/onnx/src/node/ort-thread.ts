@@ -14,6 +14,8 @@ type FromThread =
 interface Pending {
   resolve(value: { data: Float32Array; dims: number[] }): void;
   reject(error: Error): void;
+  /** Settles with the call. */
+  settled: Promise<unknown>;
 }
 
 /**
@@ -39,6 +41,7 @@ export const createThreadedOrtRunner: OpenOrtRunner = async (model, inputName, o
   const started = await new Promise<FromThread | Error>((resolve) => {
     worker.once('message', resolve);
     worker.once('error', resolve);
+    worker.once('exit', (code) => resolve(new Error(`it exited with code ${code}`)));
   });
   if (started instanceof Error) {
     await worker.terminate();
@@ -56,12 +59,14 @@ function threadRunner(worker: Worker, engine: string): OrtRunner {
   let nextId = 0;
   let stopped: string | undefined;
   let released: (() => void) | undefined;
+  let disposing: Promise<void> | undefined;
   const hold = () => (pending.size > 0 ? worker.ref() : worker.unref());
 
   worker.on('message', (message: FromThread) => {
     if (message.type === 'released') return released?.();
     if (message.type !== 'result' && message.type !== 'failed') return;
-    const call = pending.get(message.id)!;
+    const call = pending.get(message.id);
+    if (!call) return; // its call was already failed (the thread stopped)
     pending.delete(message.id);
     hold();
     if (message.type === 'result') call.resolve({ data: message.data, dims: message.dims });
@@ -85,22 +90,30 @@ function threadRunner(worker: Worker, engine: string): OrtRunner {
       const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
       const own = (owned && whole ? data : data.slice()) as Float32Array<ArrayBuffer>;
       const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        hold();
-        worker.postMessage({ id, data: own, dims }, [own.buffer]);
+      let call!: Pending;
+      const result = new Promise<{ data: Float32Array; dims: number[] }>((resolve, reject) => {
+        call = { resolve, reject, settled: Promise.resolve() };
       });
+      call.settled = result.catch(() => undefined);
+      pending.set(id, call);
+      hold();
+      worker.postMessage({ id, data: own, dims }, [own.buffer]);
+      return result;
     },
-    async dispose() {
-      if (!stopped) {
+    dispose() {
+      disposing ??= (async () => {
+        if (stopped) return void (await worker.terminate());
+        stopped = 'the model was disposed';
+        // Passes already sent finish first: the session is released after them.
+        await Promise.allSettled([...pending.values()].map((call) => call.settled));
         await new Promise<void>((resolve) => {
           released = resolve;
           worker.ref();
           worker.postMessage({ type: 'release' });
         });
-        stopped = 'the model was disposed';
-      }
-      await worker.terminate();
+        await worker.terminate();
+      })();
+      return disposing;
     },
   };
 }
