@@ -32,6 +32,11 @@ export interface PoolMembers {
     /** Why `predict` runs in-process although more workers were asked for, if it does. */
     readonly inProcess?: string;
   };
+  /**
+   * Present when workers run and the model takes NHWC input: host values (see
+   * `Classifier.predictValues`) sent to the workers as they are. Never the model's own.
+   */
+  predictValues?(values: Float32Array, rows: number): Promise<tf.Tensor2D>;
 }
 
 export type PooledClassifier<T extends Classifier = Classifier> = T & PoolMembers;
