@@ -30,6 +30,14 @@ function failingPredictWorkers(message: string): SpawnWorker {
 }
 
 const realWorker = globalThis.Worker;
+/** Browsers without nested workers, or a script the page may not start: the constructor throws. */
+function workersUnavailable(): void {
+  globalThis.Worker = class {
+    constructor() {
+      throw new Error('Worker is not available in this scope');
+    }
+  } as unknown as typeof Worker;
+}
 beforeAll(() => useBackend('cpu'));
 afterEach(() => {
   globalThis.Worker = realWorker;
@@ -37,12 +45,7 @@ afterEach(() => {
 
 describe('the pool in the playground', () => {
   test('a Web Worker that cannot be started: the passes go on in-process, the same numbers, and the reason is told', async () => {
-    // Browsers without nested workers, or a script the page may not start: the constructor throws.
-    globalThis.Worker = class {
-      constructor() {
-        throw new Error('Worker is not available in this scope');
-      }
-    } as unknown as typeof Worker;
+    workersUnavailable();
     const batch = tf.randomUniform([20, 4, 4, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
     const reference = model();
     const expected = await reference.predict(batch);
@@ -74,11 +77,7 @@ describe('the pool in the playground', () => {
   });
 
   test('host values, when the pool fails on them first: the same fallback', async () => {
-    globalThis.Worker = class {
-      constructor() {
-        throw new Error('Worker is not available in this scope');
-      }
-    } as unknown as typeof Worker;
+    workersUnavailable();
     const batch = tf.randomUniform([20, 4, 4, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
     const expected = await model().predict(batch);
     const reasons: string[] = [];
