@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Classifier, InputSpec, Layout } from './classifier.js';
+import { XaiError } from './errors.js';
 
 /**
  * The layout a method should make its host batches in for `model`: the model's own when it takes
@@ -27,8 +28,8 @@ export async function predictHost(model: Classifier, values: Float32Array, rows:
   }
 }
 
-/** `values` (`rows` images laid out as `from`) in the other layout. */
-function relaid(values: Float32Array, rows: number, input: InputSpec, from: Layout): Float32Array {
+/** `values` (`rows` images of `input`'s size laid out as `from`) in the other layout. */
+export function relaid(values: Float32Array, rows: number, input: Omit<InputSpec, 'layout'>, from: Layout): Float32Array {
   const pixels = input.height * input.width;
   const channels = input.channels;
   const out = new Float32Array(values.length);
@@ -41,6 +42,17 @@ function relaid(values: Float32Array, rows: number, input: InputSpec, from: Layo
     }
   }
   return out;
+}
+
+/** `predictValues`' input: `rows` whole images of float32 values in `input`'s layout. */
+export function checkHostBatch(input: InputSpec, values: Float32Array, rows: number): void {
+  const { height, width, channels, layout } = input;
+  const perImage = height * width * channels;
+  const shape = (layout === 'NCHW' ? [rows, channels, height, width] : [rows, height, width, channels]).join(', ');
+  if (!(values instanceof Float32Array)) throw new XaiError(`predictValues takes a Float32Array of [${shape}] values (${layout}), got ${Object.prototype.toString.call(values)}`);
+  if (!Number.isInteger(rows) || rows < 0 || values.length !== rows * perImage) {
+    throw new XaiError(`predictValues takes ${rows} × ${perImage} values for [${shape}] (${layout}), got ${values.length}`);
+  }
 }
 
 /**

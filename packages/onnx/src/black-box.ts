@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { XaiError, classifierOutputClasses, resolvePreprocessing, type Classifier, type InputSpec, type Preprocessing } from '@xai/core';
+import { XaiError, checkHostBatch, classifierOutputClasses, resolvePreprocessing, type Classifier, type InputSpec, type Preprocessing } from '@xai/core';
 import type { OnnxModelOptions, OnnxSource } from './classifier.js';
 import type { UnsupportedOperatorsError } from './graph.js';
-import { checkHostBatch, checkImageBatch, chooseOutput, inputSpec, modelShape } from './interface.js';
+import { checkImageBatch, chooseOutput, inputSpec, modelShape } from './interface.js';
 import { createOrtRunner, type OrtRunner } from './ort.js';
 import { predictOnOrt, predictValuesOnOrt, type OrtModel } from './ort-predict.js';
 

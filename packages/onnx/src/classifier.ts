@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  XaiError, classifierOutputClasses, defaultFeatureLayerOrNone, inFixedBatches, inputGradientsOf, layerHandle, listForMessage, resolvePreprocessing, unknownLayer,
+  XaiError, checkHostBatch, classifierOutputClasses, defaultFeatureLayerOrNone, inFixedBatches, inputGradientsOf, layerHandle, listForMessage, resolvePreprocessing, unknownLayer,
   type Classifier, type InputGradientOptions, type InputSpec, type LayerGradient, type LayerHandle, type LayerInfo, type Preprocessing, type RandomiseOptions,
 } from '@xai/core';
 import { OnnxBlackBoxClassifier } from './black-box.js';
@@ -8,7 +8,7 @@ import { OnnxGraph, UnsupportedOperatorsError } from './graph.js';
 import type { ExternalDataReader } from './host.js';
 import type { Value } from './ir.js';
 import { TO_NCHW, TO_NHWC } from './ops/context.js';
-import { chooseOutput, checkHostBatch, checkImageBatch, inputSpec, MAX_INPUT_VALUES } from './interface.js';
+import { chooseOutput, checkImageBatch, inputSpec, MAX_INPUT_VALUES } from './interface.js';
 import { createOrtRunner, type OnnxRuntime, type OpenOrtRunner, type OrtRunner } from './ort.js';
 import { predictOnOrt, predictValuesOnOrt, type OrtModel } from './ort-predict.js';
 import { decodeModel } from './proto.js';

@@ -31,16 +31,6 @@ export function checkImageBatch(input: InputSpec, batch: tf.Tensor, what: string
   if (batch.dtype !== 'float32') throw new XaiError(`${what} takes float32 input, got ${batch.dtype}`);
 }
 
-/** `predictValues`' input: `rows` whole images of float32 values in the model's own layout. */
-export function checkHostBatch(input: InputSpec, values: Float32Array, rows: number): void {
-  const perImage = input.height * input.width * input.channels;
-  const shape = modelShape(input, rows).join(', ');
-  if (!(values instanceof Float32Array)) throw new XaiError(`predictValues takes a Float32Array of [${shape}] values (${input.layout}), got ${Object.prototype.toString.call(values)}`);
-  if (!Number.isInteger(rows) || rows < 1 || values.length !== rows * perImage) {
-    throw new XaiError(`predictValues takes ${rows} × ${perImage} values for [${shape}] (${input.layout}), got ${values.length}`);
-  }
-}
-
 export function modelShape(input: InputSpec, batch: number): number[] {
   const { height, width, channels, layout } = input;
   return layout === 'NCHW' ? [batch, channels, height, width] : [batch, height, width, channels];

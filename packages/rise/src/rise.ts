@@ -6,6 +6,7 @@ import {
   DEFAULT_BATCH_SIZE,
   hostBatchLayout,
   predictHost,
+  relaid,
   runOverlapped,
   runPipelined,
   saliencyMap,
@@ -107,7 +108,7 @@ async function accumulate(
   const layout = hostBatchLayout(model);
   const imageValues = (await image.data()) as Float32Array;
   // Laid out as the batches will be, so masking reads it in order.
-  const laidOutImage = layout === 'NCHW' ? channelPlanes(imageValues, channels) : imageValues;
+  const laidOutImage = layout === 'NCHW' ? relaid(imageValues, 1, { height, width, channels }, 'NHWC') : imageValues;
   const stream: MaskStream = source.open();
   const classIndices = tf.tensor1d(classes, 'int32');
   let total = tf.zeros([classes.length, pixels]);
@@ -218,14 +219,6 @@ function checkUntilStable(options: RiseOptions): number | undefined {
     );
   }
   return epsilon;
-}
-
-/** The colour planes of an NHWC image, `[C, H·W]`, one after the other. */
-function channelPlanes(image: Float32Array, channels: number): Float32Array {
-  const pixels = image.length / channels;
-  const planes = new Float32Array(image.length);
-  for (let p = 0, v = 0; p < pixels; p++) for (let c = 0; c < channels; c++, v++) planes[c * pixels + p] = image[v];
-  return planes;
 }
 
 /**

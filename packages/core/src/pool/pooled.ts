@@ -4,6 +4,7 @@ import { XaiError } from '../errors.js';
 import { WorkerPool, type CallState, type PoolStatus } from './pool.js';
 import type { SpawnWorker } from './protocol.js';
 import { recipeOf } from './recipe.js';
+import { checkHostBatch } from '../host-batch.js';
 
 /**
  * Rows per chunk: every forward pass of a pooled model runs batches of at most this many rows,
@@ -78,10 +79,8 @@ export function poolClassifier<T extends Classifier>(model: T, options: PoolOpti
   };
   // Host values go to the workers as they are, without a tensor made and read back here.
   const predictValues = async (values: Float32Array, rows: number): Promise<tf.Tensor2D> => {
+    checkHostBatch(target.input, values, rows);
     const { height, width, channels } = target.input;
-    if (!Number.isInteger(rows) || rows < 0 || values.length !== rows * height * width * channels) {
-      throw new XaiError(`predictValues takes ${rows} × ${height * width * channels} values for [${rows}, ${height}, ${width}, ${channels}] (NHWC), got ${values.length}`);
-    }
     if (!pool!.started && rows <= chunkRows) {
       const batch = tf.tensor4d(values, [rows, height, width, channels]);
       try {
