@@ -21,8 +21,8 @@ async function loadTinyChelsea(engine: OnnxEngine) {
   return model;
 }
 
-// Gradients always come from @xai/onnx's tfjs graph; Final's masked passes go through `predict`:
-// the tfjs graph (`tfjs`) or onnxruntime when it is installed (`auto`).
+// Gradients and Final's masked passes come from the tfjs graph (`tfjs`) or from onnxruntime (`auto`,
+// when it is installed: its gradient graph and its forward passes).
 describe.each(TEST_BACKENDS)('golden tiny-chelsea through the ONNX model, %s', (backend) => {
   describe.each(['tfjs', 'auto'] as const)('predict engine %s', (engine) => {
     it.each(CASE.abscam_layers)('reproduces abscam_init and abscam_final at %s (a PyTorch module path)', async (layer) => {

@@ -4,6 +4,7 @@ import {
   attributionMap,
   checkedInputGradients,
   runBatched,
+  type BackwardRule,
   type Classifier,
   type MethodContext,
   type MethodDescriptor,
@@ -48,8 +49,8 @@ export interface GradientMethodDefinition {
   id: string;
   label: string;
   paper: Paper;
-  /** Run the gradient with Guided Backprop's ReLU backward. */
-  guided: boolean;
+  /** The backward rule of the gradient (`guided`: Guided Backprop's ReLU backward). */
+  backward: BackwardRule;
   rule: GradientRule;
 }
 
@@ -63,7 +64,7 @@ export async function gradientAttributions(
   batch: tf.Tensor4D,
   classes: number | readonly number[],
 ): Promise<Float32Array> {
-  const gradient = await checkedInputGradients(model, batch, classes, { guided: definition.guided });
+  const gradient = await checkedInputGradients(model, batch, classes, { rule: definition.backward });
   try {
     const attribution = tf.tidy(() => definition.rule(batch, gradient));
     try {

@@ -2,7 +2,7 @@ import { defineGradientMethod } from './base.js';
 
 /**
  * Guided Backprop: `∂y_c/∂x` with every ReLU's backward passing `ReLU(g) · [input > 0]`, signed
- * (Captum's `GuidedBackprop`). The model's adapter replaces the ReLUs (`inputGradients(…, { guided })`).
+ * (Captum's `GuidedBackprop`). The model's adapter replaces the ReLUs (`inputGradients(…, { rule: 'guided' })`).
  */
 export const guidedBackprop = defineGradientMethod({
   id: 'guided-backprop',
@@ -13,6 +13,6 @@ export const guidedBackprop = defineGradientMethod({
     year: 2015,
     url: 'https://arxiv.org/abs/1412.6806',
   },
-  guided: true,
+  backward: 'guided',
   rule: (_inputs, gradients) => gradients,
 });

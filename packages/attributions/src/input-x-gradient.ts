@@ -11,6 +11,6 @@ export const inputXGradient = defineGradientMethod({
     year: 2016,
     url: 'https://arxiv.org/abs/1605.01713',
   },
-  guided: false,
+  backward: 'gradient',
   rule: (inputs, gradients) => tf.mul(inputs, gradients),
 });

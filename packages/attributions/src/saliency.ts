@@ -11,6 +11,6 @@ export const saliency = defineGradientMethod({
     year: 2014,
     url: 'https://arxiv.org/abs/1312.6034',
   },
-  guided: false,
+  backward: 'gradient',
   rule: (_inputs, gradients) => tf.abs(gradients),
 });

@@ -49,6 +49,8 @@ function golden(file: string): Float32Array {
 
 const PATHS = {
   onnx: () => loadOnnxModel(fixturePath('tiny-chelsea', 'model.onnx'), { engine: 'tfjs', preprocessing: 'imagenet' }),
+  // Gradients from onnxruntime's gradient graph.
+  ort: () => loadOnnxModel(fixturePath('tiny-chelsea', 'model.onnx'), { engine: 'onnxruntime', preprocessing: 'imagenet' }),
   layers: async () => new LayersClassifier(buildTinyChelseaLayersModel()),
 } satisfies Record<string, () => Promise<Classifier>>;
 

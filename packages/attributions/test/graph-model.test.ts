@@ -58,15 +58,15 @@ describe.each(TEST_BACKENDS)('the same network as a GraphModel and a LayersModel
       tf.dispose([gl, ll]);
       const batch = tf.tidy(() => tf.concat([image, tf.neg(image)]) as tf.Tensor4D);
       for (const guided of [false, true]) {
-        const gg = await graph.inputGradients(batch, TARGETS, { guided });
-        const lg = await layers.inputGradients(batch, TARGETS, { guided });
+        const gg = await graph.inputGradients(batch, TARGETS, { rule: guided ? 'guided' : 'gradient' });
+        const lg = await layers.inputGradients(batch, TARGETS, { rule: guided ? 'guided' : 'gradient' });
         const expected = await lg.data();
         expect(gg.shape).toEqual([2, SIZE, SIZE, CHANNELS]);
         expect(maxAbsDiff(await gg.data(), expected), `guided ${guided}`).toBeLessThanOrEqual(TOLERANCE * Math.max(1, maxAbs(expected)));
         tf.dispose([gg, lg]);
       }
       const plain = await layers.inputGradients(image, 0);
-      const guided = await layers.inputGradients(image, 0, { guided: true });
+      const guided = await layers.inputGradients(image, 0, { rule: 'guided' });
       expect(maxAbsDiff(await plain.data(), await guided.data())).toBeGreaterThan(1e-3);
       tf.dispose([plain, guided, batch]);
     });

@@ -61,7 +61,7 @@ async function runGuidedGradCam(model: Classifier, image: tf.Tensor4D, params: P
     async ({ start, end }) => {
       const batch = end - start === 1 ? image : (tf.tile(image, [end - start, 1, 1, 1]) as tf.Tensor4D);
       const classes = targets.slice(start, end).map((t) => t.index);
-      const gradient = await checkedInputGradients(model as Required<Pick<Classifier, 'inputGradients'>>, batch, classes, { guided: true });
+      const gradient = await checkedInputGradients(model as Required<Pick<Classifier, 'inputGradients'>>, batch, classes, { rule: 'guided' });
       try {
         return Float32Array.from(await gradient.data());
       } finally {

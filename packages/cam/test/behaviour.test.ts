@@ -278,7 +278,7 @@ describe('tiny-chelsea (LayersModel)', () => {
 
   describe('Guided Grad-CAM', () => {
     async function guided(classIndex: number): Promise<Float32Array> {
-      const g = await model.inputGradients!(image, classIndex, { guided: true });
+      const g = await model.inputGradients!(image, classIndex, { rule: 'guided' });
       const data = Float32Array.from(await g.data());
       g.dispose();
       return data;

@@ -37,6 +37,8 @@ function golden(file: string): Float32Array {
 
 const PATHS = {
   onnx: () => loadOnnxModel(fixturePath('tiny-chelsea', 'model.onnx'), { engine: 'tfjs' }),
+  // Gradients from onnxruntime's gradient graph.
+  ort: () => loadOnnxModel(fixturePath('tiny-chelsea', 'model.onnx'), { engine: 'onnxruntime' }),
   layers: async () => new LayersClassifier(buildTinyChelseaLayersModel()),
 } satisfies Record<string, () => Promise<Classifier>>;
 

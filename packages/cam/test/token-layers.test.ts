@@ -34,7 +34,10 @@ function readNpy(path: string): { data: Float32Array; shape: number[] } {
   return { data: npyToFloat32(a), shape: a.shape };
 }
 
-describe.each(TEST_BACKENDS)('ViT token layers on %s', (backend) => {
+// Gradients from the tfjs graph, and from onnxruntime's gradient graph.
+const ENGINES = ['tfjs', 'onnxruntime'] as const;
+
+describe.each(TEST_BACKENDS.flatMap((b) => ENGINES.map((e) => [b, e] as const)))('ViT token layers on %s, engine %s', (backend, engine) => {
   beforeAll(() => useBackend(backend));
 
   describe('golden vit-dev', () => {
@@ -42,7 +45,7 @@ describe.each(TEST_BACKENDS)('ViT token layers on %s', (backend) => {
     let x: tf.Tensor4D;
     const [[layer, spec]] = Object.entries(VIT_DEV.gradcam);
     beforeAll(async () => {
-      model = await loadOnnxModel(fixturePath('vit-dev', 'model.onnx'), { engine: 'tfjs' });
+      model = await loadOnnxModel(fixturePath('vit-dev', 'model.onnx'), { engine });
       const input = readFixtureFloat32('vit-dev', 'input.npy');
       x = image(input.data, input.shape, spec.input_index);
     });
@@ -79,7 +82,7 @@ describe.each(TEST_BACKENDS)('ViT token layers on %s', (backend) => {
     let model: Classifier;
     let x: tf.Tensor4D;
     beforeAll(async () => {
-      model = await loadOnnxModel(join(TOKENS, 'vit-opset17.onnx'), { engine: 'tfjs' });
+      model = await loadOnnxModel(join(TOKENS, 'vit-opset17.onnx'), { engine });
       const input = readNpy(join(TOKENS, 'vit-opset17.input.npy'));
       x = image(input.data, input.shape, 0);
     });
@@ -92,7 +95,7 @@ describe.each(TEST_BACKENDS)('ViT token layers on %s', (backend) => {
       const reference = readNpy(join(TOKENS, `vit-opset17.gradcam_${VIT.layer}.npy`));
       const [map] = await expectNoLeak(() => explainWith(gradCam, model, x, { layer: VIT.layer, targets: VIT.class_index }));
       expect(maxAbs(reference.data)).toBeGreaterThan(0.5);
-      errors.push(`vit-opset17 ${backend.padEnd(5)} ${(maxAbsDiff(map.data, reference.data) / maxAbs(reference.data)).toExponential(2)}`);
+      errors.push(`vit-opset17 ${backend.padEnd(5)} ${engine.padEnd(11)} ${(maxAbsDiff(map.data, reference.data) / maxAbs(reference.data)).toExponential(2)}`);
       expect(maxAbsDiff(map.data, reference.data)).toBeLessThanOrEqual(TOLERANCE * maxAbs(reference.data));
     });
 

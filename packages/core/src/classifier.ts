@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { XaiError } from './errors.js';
 import type { Preprocessing } from './preprocess.js';
 
 /** Memory layout of a model's image input. Methods always work in NHWC; adapters convert at the edge. */
@@ -110,7 +111,8 @@ export interface Classifier {
   /**
    * Optional: `∂y_c/∂x` of the raw logit of `classes[b]` (or one class for every row) for each
    * image of a preprocessed NHWC batch `[B, H, W, C]`, as `[B, H, W, C]`, in one backward pass.
-   * With `guided`, every ReLU's backward passes `ReLU(g) · [input > 0]` (Guided Backprop).
+   * `options.rule` chooses the backward of some operators (`guided`: every ReLU passes
+   * `ReLU(g) · [input > 0]`, Guided Backprop); the default is the gradient.
    * The caller owns the result.
    */
   inputGradients?(batch: tf.Tensor4D, classes: number | readonly number[], options?: InputGradientOptions): Promise<tf.Tensor4D>;
@@ -133,9 +135,25 @@ export interface RandomiseOptions {
   seed: number;
 }
 
+/**
+ * Backward rules: what some operators pass back instead of their gradient (Zennit's idea of rules
+ * mapped to layers). `gradient` is the plain vector–Jacobian product; `guided` is Guided Backprop
+ * (every ReLU passes `ReLU(g) · [input > 0]`). Both engines (the tfjs graph and onnxruntime's
+ * gradient graphs) implement every rule listed here.
+ */
+export const BACKWARD_RULES = ['gradient', 'guided'] as const;
+export type BackwardRule = (typeof BACKWARD_RULES)[number];
+
 export interface InputGradientOptions {
-  /** Replace every ReLU's backward by Guided Backprop's rule. */
-  guided?: boolean;
+  /** The backward rule (default `gradient`). */
+  rule?: BackwardRule;
+}
+
+/** Checks a rule name, saying which are accepted. */
+export function checkBackwardRule(rule: unknown): BackwardRule {
+  if (rule === undefined) return 'gradient';
+  if (typeof rule === 'string' && (BACKWARD_RULES as readonly string[]).includes(rule)) return rule as BackwardRule;
+  throw new XaiError(`unknown backward rule "${String(rule)}"; accepted: ${BACKWARD_RULES.join(', ')}`);
 }
 
 export type WhiteBoxClassifier = Classifier &

@@ -22,6 +22,7 @@ export { loadTfjsClassifier, classifierFromArtifacts, urlSource, filesSource, ty
 export {
   UnknownLayerError, unknownLayer, layerHandle, requireFeatureMap, defaultFeatureLayer, defaultFeatureLayerOrNone, closestNames, editDistance,
 } from './models/layer-search.js';
+export { runFromLayer, isBatchMismatch } from './models/run-from-layer.js';
 export { classifierOutputClasses, formatDims, inFixedBatches, CLASSIFIER_OUTPUT, type OutputDims, type OutputWhere } from './models/contract.js';
 export * from './methods/index.js';
 export { ensureGradients } from './backend/register-gradients.js';

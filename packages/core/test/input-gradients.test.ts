@@ -303,7 +303,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
     it("the guided gradient is Captum's GuidedBackprop", async () => {
       const reference = npyToFloat32(readFixtureNpy('tiny-chelsea', 'baselines', 'guided_backprop.npy'));
       const before = tf.memory().numTensors;
-      const g = await model.inputGradients(x, CLASS, { guided: true });
+      const g = await model.inputGradients(x, CLASS, { rule: 'guided' });
       const error = maxRelativeDiff(await nchwValues(g), reference);
       console.log(`layers ${backend} guided backprop: max error ${error.toExponential(2)} × max|ref|`);
       expect(error).toBeLessThan(GOLDEN_TOL);
@@ -315,11 +315,11 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const batch = tf.tidy(() => tf.concat([x, tf.reverse(x, 2), tf.add(tf.mul(x, 0.5), tf.randomNormal(x.shape, 0, 0.3, 'float32', 3))]) as tf.Tensor4D);
       const classes = [0, 2, 1];
       const before = tf.memory().numTensors;
-      const all = await model.inputGradients(batch, classes, { guided });
+      const all = await model.inputGradients(batch, classes, { rule: guided ? 'guided' : 'gradient' });
       expect(all.shape).toEqual([3, 64, 64, 3]);
       for (let b = 0; b < 3; b++) {
         const image = tf.slice(batch, [b, 0, 0, 0], [1, 64, 64, 3]) as tf.Tensor4D;
-        const one = await model.inputGradients(image, classes[b], { guided });
+        const one = await model.inputGradients(image, classes[b], { rule: guided ? 'guided' : 'gradient' });
         const row = tf.slice(all, [b, 0, 0, 0], [1, 64, 64, 3]);
         await expectClose(row, one);
         tf.dispose([image, one, row]);
@@ -333,7 +333,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const original = tf.getGradient('Relu');
       const before = tf.memory().numTensors;
       const plainBefore = await model.inputGradients(x, 3);
-      const guided = await model.inputGradients(x, 3, { guided: true });
+      const guided = await model.inputGradients(x, 3, { rule: 'guided' });
       await expectDifferent(guided, plainBefore);
       expect(tf.getGradient('Relu')).toBe(original);
       const plainAfter = await model.inputGradients(x, 3);
@@ -347,7 +347,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
         throw new Error('boom');
       } as typeof apply;
       try {
-        await expect(model.inputGradients(x, 3, { guided: true })).rejects.toThrow('boom');
+        await expect(model.inputGradients(x, 3, { rule: 'guided' })).rejects.toThrow('boom');
       } finally {
         keras.apply = apply;
       }
@@ -382,7 +382,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const images = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
       const before = tf.memory().numTensors;
       for (const classes of [[1, 3], [0, 2]]) {
-        const [ga, gb] = [await a.inputGradients(images, classes, { guided: true }), await b.inputGradients(images, classes, { guided: true })];
+        const [ga, gb] = [await a.inputGradients(images, classes, { rule: 'guided' }), await b.inputGradients(images, classes, { rule: 'guided' })];
         const [pa, pb] = [await a.inputGradients(images, classes), await b.inputGradients(images, classes)];
         await expectClose(ga, gb);
         await expectClose(pa, pb);
@@ -407,7 +407,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
       tf.dispose(await classifier.inputGradients(images, classes)); // a first run may cache constants
       const before = tf.memory().numTensors;
       for (const guided of [false, true]) {
-        const g = await classifier.inputGradients(images, classes, { guided });
+        const g = await classifier.inputGradients(images, classes, { rule: guided ? 'guided' : 'gradient' });
         expect(g.shape).toEqual([3, 2, 2, 3]);
         const byHand = classes.flatMap((c, b) => denseGradientByHand(pixels.subarray(b * 12, (b + 1) * 12), c, guided));
         expect(maxRelativeDiff(await g.data(), byHand)).toBeLessThan(1e-5);
@@ -432,7 +432,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
       await expectClose(logitsG, logitsL);
       const results: tf.Tensor[] = [];
       for (const guided of [false, true]) {
-        const [g, l] = [await graph.inputGradients(images, classes, { guided }), await layers.inputGradients(images, classes, { guided })];
+        const [g, l] = [await graph.inputGradients(images, classes, { rule: guided ? 'guided' : 'gradient' }), await layers.inputGradients(images, classes, { rule: guided ? 'guided' : 'gradient' })];
         expect(g.shape).toEqual([3, 6, 6, 3]);
         await expectClose(g, l);
         results.push(g, l);

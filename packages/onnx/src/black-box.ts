@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { XaiError, checkHostBatch, classifierOutputClasses, resolvePreprocessing, type Classifier, type InputSpec, type Preprocessing } from '@xai/core';
-import type { OnnxModelOptions, OnnxSource } from './classifier.js';
+import { XaiError, classifierOutputClasses, resolvePreprocessing, type Classifier, type InputSpec, type Preprocessing } from '@xai/core';
+import type { OnnxModelOptions, OnnxSource } from './options.js';
 import type { UnsupportedOperatorsError } from './graph.js';
 import { checkImageBatch, chooseOutput, inputSpec, modelShape } from './interface.js';
 import { createOrtRunner, type OrtRunner } from './ort.js';
-import { predictOnOrt, predictValuesOnOrt, type OrtModel } from './ort-predict.js';
+import { OrtPredictor } from './ort-predict.js';
 
 /**
  * An ONNX classifier that onnxruntime runs but the tfjs graph cannot (it uses operators the graph
@@ -23,7 +23,7 @@ export class OnnxBlackBoxClassifier implements Classifier {
   readonly missingOperators: readonly string[];
   /** Why this model gives no layers or gradients, for messages. */
   readonly whiteBoxUnavailable: string;
-  private readonly ort: OrtRunner;
+  private readonly predictor: OrtPredictor;
   private disposed = false;
 
   private constructor(fields: {
@@ -38,7 +38,7 @@ export class OnnxBlackBoxClassifier implements Classifier {
     this.outputName = fields.outputName;
     this.fixedBatch = fields.fixedBatch;
     this.missingOperators = fields.missingOperators;
-    this.ort = fields.ort;
+    this.predictor = new OrtPredictor(fields.ort, () => ({ unit: this.fixedBatch, numClasses: this.numClasses, outputName: this.outputName, input: this.input }));
     this.whiteBoxUnavailable = `the tfjs graph does not implement the operator${fields.missingOperators.length > 1 ? 's' : ''} ${fields.missingOperators.join(', ')}, so this model runs on onnxruntime as a black box (predictions only)`;
   }
 
@@ -82,29 +82,24 @@ export class OnnxBlackBoxClassifier implements Classifier {
   }
 
   get engine(): string {
-    return this.fixedBatch ? `${this.ort.engine} (fixed batch ${this.fixedBatch})` : this.ort.engine;
+    return this.fixedBatch ? `${this.predictor.engine} (fixed batch ${this.fixedBatch})` : this.predictor.engine;
   }
 
   async predict(batch: tf.Tensor4D): Promise<tf.Tensor2D> {
     if (this.disposed) throw new XaiError('the model has been disposed');
     checkImageBatch(this.input, batch, 'predict');
-    return predictOnOrt(this.ort, batch, this.ortModel);
+    return this.predictor.predict(batch);
   }
 
   /** Logits for host values in the model's layout (see `Classifier.predictValues`). */
   async predictValues(values: Float32Array, rows: number): Promise<tf.Tensor2D> {
     if (this.disposed) throw new XaiError('the model has been disposed');
-    checkHostBatch(this.input, values, rows);
-    return predictValuesOnOrt(this.ort, values, rows, this.ortModel);
-  }
-
-  private get ortModel(): OrtModel {
-    return { unit: this.fixedBatch, numClasses: this.numClasses, outputName: this.outputName, input: this.input };
+    return this.predictor.predictValues(values, rows);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    void this.ort.dispose();
+    this.predictor.dispose();
   }
 }

@@ -1,4 +1,8 @@
-export { OnnxClassifier, type OnnxEngine, type OnnxModel, type OnnxModelOptions } from './classifier.js';
+export { OnnxClassifier } from './classifier.js';
+export type { OnnxModel } from './open.js';
+export type { OnnxEngine, OnnxModelOptions } from './options.js';
+export { buildGradientGraph, type GradientGraph, type GradientGraphNames, type GradientRequest } from './gradient/build.js';
+export { GRADIENT_RECIPES } from './gradient/rules.js';
 export { OnnxBlackBoxClassifier } from './black-box.js';
 export { loadOnnxModel, type OnnxModelSource } from './load.js';
 export type { OnnxRuntime } from './ort.js';

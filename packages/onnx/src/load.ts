@@ -1,5 +1,7 @@
 import { XaiError } from '@xai/core';
-import { OnnxClassifier, type OnnxModel, type OnnxModelOptions } from './classifier.js';
+import type { OnnxClassifier } from './classifier.js';
+import { openOnnxModel, type OnnxModel } from './open.js';
+import type { OnnxModelOptions } from './options.js';
 import type { ExternalDataReader } from './host.js';
 
 export type OnnxModelSource = string | Uint8Array | ArrayBuffer;
@@ -40,7 +42,7 @@ export async function loadOnnxModel(source: OnnxModelSource, options: OnnxModelO
 export async function loadOnnxModel(source: OnnxModelSource, options?: OnnxModelOptions): Promise<OnnxModel>;
 export async function loadOnnxModel(source: OnnxModelSource, options: OnnxModelOptions = {}): Promise<OnnxModel> {
   const bytes = await sourceBytes(source);
-  return OnnxClassifier.create(
+  return openOnnxModel(
     { bytes, name: typeof source === 'string' ? `"${source}"` : 'ONNX model', readExternal: externalFromMap(options.externalData) },
     options,
   );

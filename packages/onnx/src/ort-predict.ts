@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readValues, type InputSpec } from '@xai/core';
+import { XaiError, checkHostBatch, readValues, type InputSpec } from '@xai/core';
 import { TO_NCHW } from './ops/context.js';
 import { runOrtRows, type OrtRunner } from './ort.js';
 
@@ -12,21 +12,46 @@ export interface OrtModel {
   input: InputSpec;
 }
 
-/** `predict` on onnxruntime: the NHWC batch, in the model's layout, on the host, through the runner. */
-export async function predictOnOrt(ort: OrtRunner, batch: tf.Tensor4D, model: OrtModel): Promise<tf.Tensor2D> {
-  const laidOut = model.input.layout === 'NCHW' ? tf.transpose(batch, TO_NCHW) : batch;
-  const values = await readValues(laidOut);
-  if (laidOut !== batch) laidOut.dispose();
-  // On the cpu backend an NHWC batch's values are the tensor's own storage: never handed over.
-  return logitsTensor(await runOrtRows(ort, values, batch.shape[0], model, laidOut !== batch), batch.shape[0], model);
-}
+/**
+ * `predict` and `predictValues` on onnxruntime, the one path both ONNX classifiers (white- and
+ * black-box) take: the NHWC batch in the model's layout, on the host, through the runner.
+ */
+export class OrtPredictor {
+  private disposed = false;
 
-/** `predictValues` on onnxruntime: host values already in the model's layout, which the runner may take over. */
-export async function predictValuesOnOrt(ort: OrtRunner, values: Float32Array, rows: number, model: OrtModel): Promise<tf.Tensor2D> {
-  return logitsTensor(await runOrtRows(ort, values, rows, model, true), rows, model);
+  constructor(
+    readonly runner: OrtRunner,
+    private readonly model: () => OrtModel,
+  ) {}
+
+  get engine(): string {
+    return this.runner.engine;
+  }
+
+  async predict(batch: tf.Tensor4D): Promise<tf.Tensor2D> {
+    const model = this.model();
+    const laidOut = model.input.layout === 'NCHW' ? tf.transpose(batch, TO_NCHW) : batch;
+    const values = await readValues(laidOut);
+    if (laidOut !== batch) laidOut.dispose();
+    // On the cpu backend an NHWC batch's values are the tensor's own storage: never handed over.
+    return logitsTensor(await runOrtRows(this.runner, values, batch.shape[0], model, laidOut !== batch), batch.shape[0], model);
+  }
+
+  /** Host values already in the model's layout, which the runner may take over. */
+  async predictValues(values: Float32Array, rows: number): Promise<tf.Tensor2D> {
+    if (this.disposed) throw new XaiError('the model has been disposed');
+    const model = this.model();
+    checkHostBatch(model.input, values, rows);
+    return logitsTensor(await runOrtRows(this.runner, values, rows, model, true), rows, model);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    void this.runner.dispose();
+  }
 }
 
 function logitsTensor(logits: Float32Array, rows: number, model: OrtModel): tf.Tensor2D {
   return tf.tensor2d(logits, [rows, model.numClasses]);
 }
-

@@ -8,7 +8,7 @@ interface OrtTensor {
   dispose?(): void;
 }
 interface OrtSession {
-  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  run(feeds: Record<string, OrtTensor>, fetches: string[]): Promise<Record<string, OrtTensor>>;
   release?(): Promise<void>;
 }
 
@@ -26,13 +26,29 @@ export interface OnnxRuntime {
   env?: { versions?: { web?: string; node?: string } };
 }
 
-/** Runs an ONNX model's batched forward pass on onnxruntime. */
+/** A float32 tensor on the host, as onnxruntime takes and gives it. */
+export interface OrtValue {
+  data: Float32Array;
+  dims: number[];
+}
+
+/** Runs an ONNX model's batched passes on onnxruntime. */
 export interface OrtRunner {
   /** `onnxruntime-node` or `onnxruntime-web`. */
   readonly engine: string;
-  /** With `owned`, the runner may take `data` over (a thread runner moves its buffer). */
-  run(data: Float32Array, dims: readonly number[], owned?: boolean): Promise<{ data: Float32Array; dims: number[] }>;
+  /**
+   * The model's input → output (the names it was opened with). With `owned`, the runner may take
+   * `data` over (a thread runner moves its buffer).
+   */
+  run(data: Float32Array, dims: readonly number[], owned?: boolean): Promise<OrtValue>;
+  /** Any float32 inputs → the outputs named in `fetch`; the runner may take every feed's data over. */
+  runFeeds(feeds: Readonly<Record<string, OrtValue>>, fetch: readonly string[]): Promise<Record<string, OrtValue>>;
   dispose(): Promise<void>;
+}
+
+/** `run` in terms of `runFeeds`, for runners opened on one input and one output. */
+export function runOne(runner: Pick<OrtRunner, 'runFeeds'>, inputName: string, outputName: string, data: Float32Array, dims: readonly number[]): Promise<OrtValue> {
+  return runner.runFeeds({ [inputName]: { data, dims: [...dims] } }, [outputName]).then((out) => out[outputName]);
 }
 
 // A variable specifier keeps bundlers from resolving the optional peer at build time.
@@ -112,18 +128,20 @@ export const createOrtRunner: OpenOrtRunner = async (model, inputName, outputNam
   } catch (error) {
     return { name: found.name, reason: `onnxruntime could not load the model: ${(error as Error).message}` };
   }
-  const runOnce = async (data: Float32Array, dims: readonly number[]) => {
-    const feed = new ort.Tensor('float32', data, dims);
+  const runOnce = async (feeds: Readonly<Record<string, OrtValue>>, fetch: readonly string[]) => {
+    const tensors = Object.fromEntries(Object.entries(feeds).map(([name, v]) => [name, new ort.Tensor('float32', v.data, v.dims)]));
     let result: Record<string, OrtTensor>;
     try {
-      result = await session.run({ [inputName]: feed });
+      result = await session.run(tensors, [...fetch]);
     } catch (error) {
       throw new XaiError(`onnxruntime failed to run the model: ${(error as Error).message}`, { cause: error });
     }
-    const out = result[outputName];
-    const values = out.data instanceof Float32Array ? out.data : Float32Array.from(out.data as ArrayLike<number>);
-    const answer = { data: values, dims: [...out.dims] };
-    for (const t of Object.values(result)) if (t !== out) t.dispose?.();
+    const answer: Record<string, OrtValue> = {};
+    for (const name of fetch) {
+      const out = result[name];
+      answer[name] = { data: out.data instanceof Float32Array ? out.data : Float32Array.from(out.data as ArrayLike<number>), dims: [...out.dims] };
+    }
+    for (const [name, t] of Object.entries(result)) if (!fetch.includes(name)) t.dispose?.();
     return answer;
   };
   // One run at a time (two batches may be in flight): onnxruntime-web's GPU providers refuse a
@@ -132,7 +150,10 @@ export const createOrtRunner: OpenOrtRunner = async (model, inputName, outputNam
   const runner: OrtRunner = {
     engine: found.name,
     run(data, dims) {
-      const result = previous.then(() => runOnce(data, dims));
+      return runOne(runner, inputName, outputName, data, dims);
+    },
+    runFeeds(feeds, fetch) {
+      const result = previous.then(() => runOnce(feeds, fetch));
       previous = result.catch(() => undefined);
       return result;
     },

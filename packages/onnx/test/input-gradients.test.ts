@@ -48,7 +48,7 @@ describe.each(BACKENDS)('ONNX input gradients on %s', (backend) => {
   it("the guided gradient is Captum's GuidedBackprop", async () => {
     const reference = readNpy(join(GOLDEN, 'baselines', 'guided_backprop.npy'));
     const before = tf.memory().numTensors;
-    const g = await model.inputGradients(x, CLASS, { guided: true });
+    const g = await model.inputGradients(x, CLASS, { rule: 'guided' });
     const error = relativeError(await toNchw(g), reference.data);
     console.log(`onnx ${backend} guided backprop: max error ${error.toExponential(2)} × max|ref|`);
     expect(error).toBeLessThan(TOL);
@@ -63,18 +63,18 @@ describe.each(BACKENDS)('ONNX input gradients on %s', (backend) => {
     const batch = tf.tidy(() => tf.concat([x, tf.reverse(x, 2), tf.add(tf.mul(x, 0.5), tf.randomNormal(x.shape, 0, 0.3, 'float32', 3))]) as tf.Tensor4D);
     const classes = [0, 2, 1];
     const before = tf.memory().numTensors;
-    const all = await model.inputGradients(batch, classes, { guided });
+    const all = await model.inputGradients(batch, classes, { rule: guided ? 'guided' : 'gradient' });
     expect(all.shape).toEqual([3, 64, 64, 3]);
     for (let b = 0; b < 3; b++) {
       const image = tf.slice(batch, [b, 0, 0, 0], [1, 64, 64, 3]) as tf.Tensor4D;
-      const one = await model.inputGradients(image, classes[b], { guided });
+      const one = await model.inputGradients(image, classes[b], { rule: guided ? 'guided' : 'gradient' });
       const row = tf.slice(all, [b, 0, 0, 0], [1, 64, 64, 3]);
       await close(row, one);
       tf.dispose([image, one, row]);
     }
     // One class for every row.
-    const same = await model.inputGradients(batch, 2, { guided });
-    const listed = await model.inputGradients(batch, [2, 2, 2], { guided });
+    const same = await model.inputGradients(batch, 2, { rule: guided ? 'guided' : 'gradient' });
+    const listed = await model.inputGradients(batch, [2, 2, 2], { rule: guided ? 'guided' : 'gradient' });
     await close(same, listed, 1e-7);
     tf.dispose([all, same, listed]);
     expect(tf.memory().numTensors).toBe(before);
@@ -99,7 +99,7 @@ describe.each(BACKENDS)('ONNX input gradients on %s', (backend) => {
     const original = tf.getGradient('Relu');
     const before = tf.memory().numTensors;
     const plainBefore = await model.inputGradients(x, 3);
-    tf.dispose(await model.inputGradients(x, 3, { guided: true }));
+    tf.dispose(await model.inputGradients(x, 3, { rule: 'guided' }));
     expect(tf.getGradient('Relu')).toBe(original);
     const plainAfter = await model.inputGradients(x, 3);
     await close(plainAfter, plainBefore, 1e-7);
@@ -112,7 +112,7 @@ describe.each(BACKENDS)('ONNX input gradients on %s', (backend) => {
       throw new Error('boom');
     };
     try {
-      await expect(model.inputGradients(x, 3, { guided: true })).rejects.toThrow(/boom/);
+      await expect(model.inputGradients(x, 3, { rule: 'guided' })).rejects.toThrow(/boom/);
     } finally {
       graph.run = run;
     }
@@ -149,20 +149,20 @@ describe.each([1, 2])('ONNX input gradients with a fixed batch of %s', (size) =>
 
   it.each([false, true])('equals the dynamic-batch export for batches of 1, 3 and the fixed size (guided: %s)', async (guided) => {
     const x = tf.randomNormal([3, 32, 32, 3], 0, 1, 'float32', 21) as tf.Tensor4D;
-    tf.dispose(await models.fixed.inputGradients(x, [0, 4, 2], { guided })); // cached constants
-    tf.dispose(await models.dynamic.inputGradients(x, [0, 4, 2], { guided }));
+    tf.dispose(await models.fixed.inputGradients(x, [0, 4, 2], { rule: guided ? 'guided' : 'gradient' })); // cached constants
+    tf.dispose(await models.dynamic.inputGradients(x, [0, 4, 2], { rule: guided ? 'guided' : 'gradient' }));
     const before = tf.memory().numTensors;
     for (const n of [1, 3, size]) {
       const xs = tf.slice(x, [0, 0, 0, 0], [n, 32, 32, 3]) as tf.Tensor4D;
       const classes = [0, 4, 2].slice(0, n);
-      const a = await models.fixed.inputGradients(xs, classes, { guided });
-      const b = await models.dynamic.inputGradients(xs, classes, { guided });
+      const a = await models.fixed.inputGradients(xs, classes, { rule: guided ? 'guided' : 'gradient' });
+      const b = await models.dynamic.inputGradients(xs, classes, { rule: guided ? 'guided' : 'gradient' });
       expect(a.shape).toEqual([n, 32, 32, 3]);
       await close(a, b);
       tf.dispose([xs, a, b]);
     }
     // The model has Relu nodes: the guided gradient is not the plain one.
-    const [g, p] = [await models.fixed.inputGradients(x, 1, { guided: true }), await models.fixed.inputGradients(x, 1)];
+    const [g, p] = [await models.fixed.inputGradients(x, 1, { rule: 'guided' }), await models.fixed.inputGradients(x, 1)];
     expect(relativeError(await g.data(), await p.data())).toBeGreaterThan(0.01);
     tf.dispose([g, p]);
     expect(tf.memory().numTensors).toBe(before);

@@ -9,6 +9,7 @@ import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
 import { defaultFeatureLayerOrNone, layerHandle, unknownLayer } from './layer-search.js';
 import { describeSource, type ClassifierOptions } from './options.js';
 import { withoutWeightGradients } from '../backend/no-weight-gradients.js';
+import { runFromLayer } from './run-from-layer.js';
 import { checkParameterLayers, shuffledWeights } from './randomise.js';
 
 interface GraphNode {
@@ -149,12 +150,7 @@ export class GraphClassifier implements Classifier {
         const tiled = unit > 1 ? (tf.tile(image, [unit, 1, 1, 1]) as tf.Tensor4D) : image;
         return inFixedBatches(activations, unit, (chunk) => run(tiled, chunk as tf.Tensor4D));
       }
-      try {
-        // Nodes that bypass the layer run at batch 1 and broadcast over the batch.
-        return run(image, activations);
-      } catch {
-        return run(tf.tile(image, [activations.shape[0], 1, 1, 1]), activations);
-      }
+      return runFromLayer(image, activations.shape[0], (x) => run(x, activations));
     });
   }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { InputGradientOptions, InputSpec } from '../classifier.js';
+import { checkBackwardRule, type InputGradientOptions, type InputSpec } from '../classifier.js';
 import { XaiError } from '../errors.js';
 import { ensureGradients } from '../backend/register-gradients.js';
 import { withGuidedRelu } from '../backend/guided-relu.js';
@@ -36,7 +36,7 @@ export function classesPerRow(classes: number | readonly number[], rows: number,
  * `∂ logits[b, classes[b]] / ∂ batch[b]` for every row `b` of a preprocessed NHWC batch, as
  * `[B, H, W, C]`: the gradient of the sum of the selected logits over the batch, one `tf.grad`
  * (with a fixed batch: one per batch of that size, the last padded with zero images whose rows
- * select no logit and are dropped). With `guided`, every ReLU's backward is Guided Backprop's
+ * select no logit and are dropped). With the rule `guided`, every ReLU's backward is Guided Backprop's
  * (see `withGuidedRelu` for what counts as a ReLU). The caller owns the result.
  */
 export async function inputGradientsOf(
@@ -79,7 +79,8 @@ export async function inputGradientsOf(
       }
       return parts.length === 1 ? parts[0] : (tf.concat(parts) as tf.Tensor4D);
     });
-  return withoutWeightGradients(() => (options.guided ? withGuidedRelu(compute) : compute()));
+  const rule = checkBackwardRule(options.rule);
+  return withoutWeightGradients(() => (rule === 'guided' ? withGuidedRelu(compute) : compute()));
 }
 
 /**

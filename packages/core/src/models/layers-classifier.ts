@@ -9,6 +9,7 @@ import { resolvePreprocessing, type Preprocessing } from '../preprocess.js';
 import { defaultFeatureLayerOrNone, layerHandle, unknownLayer } from './layer-search.js';
 import { describeSource, type ClassifierOptions } from './options.js';
 import { withoutWeightGradients } from '../backend/no-weight-gradients.js';
+import { runFromLayer } from './run-from-layer.js';
 import { checkParameterLayers, shuffledWeights } from './randomise.js';
 
 type AnyLayer = LayersModel['layers'][number];
@@ -109,16 +110,7 @@ export class LayersClassifier implements Classifier {
     // A clone, since the layers executor disposes a layer's output once its readers have run, and
     // the caller owns `activations`.
     const replace = () => activations.clone();
-    return tf.tidy(() => {
-      try {
-        // Layers before the target run once, at batch 1; what follows broadcasts over the batch.
-        return this.applyReplacing(layer, image, replace);
-      } catch {
-        // A layer after the target that cannot broadcast (e.g. concatenation with an earlier value).
-        const tiled = tf.tile(image, [activations.shape[0], 1, 1, 1]);
-        return this.applyReplacing(layer, tiled, replace);
-      }
-    });
+    return tf.tidy(() => runFromLayer(image, activations.shape[0], (x) => this.applyReplacing(layer, x, replace)));
   }
 
   /** Layers with weights of their own (a nested model is listed by its layers), input to output. */

@@ -4,7 +4,9 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { XaiError, withRecipe, type PooledClassifier } from '@xai/core';
 import { pooled } from '@xai/core/node';
-import { OnnxClassifier, type OnnxModel, type OnnxModelOptions } from '../classifier.js';
+import { OnnxClassifier } from '../classifier.js';
+import { openOnnxModel, type OnnxModel } from '../open.js';
+import type { OnnxModelOptions } from '../options.js';
 import type { ExternalDataReader } from '../host.js';
 import { createThreadedOrtRunner } from './ort-thread.js';
 import { externalFromMap, sourceBytes, type OnnxModelSource } from '../load.js';
@@ -53,7 +55,7 @@ export async function loadOnnxModel(source: OnnxModelSource, options: NodeOnnxMo
 export async function loadOnnxModel(source: OnnxModelSource, options?: NodeOnnxModelOptions): Promise<OnnxModel>;
 export async function loadOnnxModel(source: OnnxModelSource, options: NodeOnnxModelOptions = {}): Promise<OnnxModel> {
   const { workers, ...modelOptions } = options;
-  const model = await openOnnxModel(source, modelOptions);
+  const model = await openFromNode(source, modelOptions);
   if (!(model instanceof OnnxClassifier) || !model.engine.startsWith('tfjs')) return model;
   // A worker loads the same model on the tfjs graph, with no workers of its own.
   const from = typeof source === 'string' && !/^(https?|data|blob|file):/.test(source) ? resolve(source) : source;
@@ -63,10 +65,10 @@ export async function loadOnnxModel(source: OnnxModelSource, options: NodeOnnxMo
   return pooled(withRecipe(model, { module: import.meta.url, export: 'loadOnnxModel', args, backend: tf.getBackend() }), { workers });
 }
 
-async function openOnnxModel(source: OnnxModelSource, options: OnnxModelOptions): Promise<OnnxModel> {
+async function openFromNode(source: OnnxModelSource, options: OnnxModelOptions): Promise<OnnxModel> {
   if (typeof source !== 'string' || /^(https?|data|blob):/.test(source)) {
     const bytes = await sourceBytes(source);
-    return OnnxClassifier.create({ bytes, name: 'ONNX model', readExternal: externalFromMap(options.externalData), openOrt: createThreadedOrtRunner }, options);
+    return openOnnxModel({ bytes, name: 'ONNX model', readExternal: externalFromMap(options.externalData), openOrt: createThreadedOrtRunner }, options);
   }
   let bytes: Uint8Array;
   try {
@@ -74,7 +76,7 @@ async function openOnnxModel(source: OnnxModelSource, options: OnnxModelOptions)
   } catch (error) {
     throw new XaiError(`cannot read the model file "${source}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
-  return OnnxClassifier.create(
+  return openOnnxModel(
     {
       bytes,
       name: `"${source}"`,

@@ -2,7 +2,7 @@
 // same file runs from the sources and from dist.
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { model, inputName, outputName, sessionOptions } = workerData;
+const { model, sessionOptions } = workerData;
 const port = parentPort;
 
 let ort;
@@ -33,14 +33,14 @@ port.on('message', async (message) => {
     port.postMessage({ type: 'released' });
     return;
   }
-  const { id, data, dims } = message;
+  const { id, feeds, fetch } = message;
   try {
-    const result = await session.run({ [inputName]: new ort.Tensor('float32', data, dims) });
-    const out = result[outputName];
-    // A copy this thread owns, so it can be transferred whatever backs onnxruntime's output.
-    const values = Float32Array.from(out.data);
+    const tensors = Object.fromEntries(Object.entries(feeds).map(([name, v]) => [name, new ort.Tensor('float32', v.data, v.dims)]));
+    const result = await session.run(tensors, fetch);
+    // Copies this thread owns, so they can be transferred whatever backs onnxruntime's outputs.
+    const outputs = Object.fromEntries(fetch.map((name) => [name, { data: Float32Array.from(result[name].data), dims: [...result[name].dims] }]));
     for (const tensor of Object.values(result)) tensor.dispose?.();
-    port.postMessage({ type: 'result', id, data: values, dims: [...out.dims] }, [values.buffer]);
+    port.postMessage({ type: 'result', id, outputs }, Object.values(outputs).map((v) => v.data.buffer));
   } catch (error) {
     port.postMessage({ type: 'failed', id, reason: error.message });
   }

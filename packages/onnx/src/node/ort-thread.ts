@@ -1,18 +1,18 @@
 import { Worker } from 'node:worker_threads';
 import { XaiError } from '@xai/core';
-import { createOrtRunner, ortSessionOptions, type OpenOrtRunner, type OrtRunner } from '../ort.js';
+import { createOrtRunner, ortSessionOptions, type OpenOrtRunner, type OrtRunner, type OrtValue } from '../ort.js';
 
 const WORKER_SCRIPT = new URL('./ort-thread-worker.js', import.meta.url);
 
 type FromThread =
   | { type: 'ready' }
   | { type: 'unusable'; reason: string }
-  | { type: 'result'; id: number; data: Float32Array; dims: number[] }
+  | { type: 'result'; id: number; outputs: Record<string, OrtValue> }
   | { type: 'failed'; id: number; reason: string }
   | { type: 'released' };
 
 interface Pending {
-  resolve(value: { data: Float32Array; dims: number[] }): void;
+  resolve(value: Record<string, OrtValue>): void;
   reject(error: Error): void;
   /** Settles with the call. */
   settled: Promise<unknown>;
@@ -31,7 +31,7 @@ export const createThreadedOrtRunner: OpenOrtRunner = async (model, inputName, o
   let worker: Worker;
   try {
     worker = new Worker(WORKER_SCRIPT, {
-      workerData: { model, inputName, outputName, sessionOptions: ortSessionOptions(options) },
+      workerData: { model, sessionOptions: ortSessionOptions(options) },
       // Flags a worker refuses (--input-type, as `node --input-type=module -e` gives) are not passed on.
       execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
     });
@@ -51,10 +51,10 @@ export const createThreadedOrtRunner: OpenOrtRunner = async (model, inputName, o
     await worker.terminate();
     return { name, reason: started.reason };
   }
-  return { runner: threadRunner(worker, name), name };
+  return { runner: threadRunner(worker, name, inputName, outputName), name };
 };
 
-function threadRunner(worker: Worker, engine: string): OrtRunner {
+function threadRunner(worker: Worker, engine: string, inputName: string, outputName: string): OrtRunner {
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let stopped: string | undefined;
@@ -69,7 +69,7 @@ function threadRunner(worker: Worker, engine: string): OrtRunner {
     if (!call) return; // its call was already failed (the thread stopped)
     pending.delete(message.id);
     hold();
-    if (message.type === 'result') call.resolve({ data: message.data, dims: message.dims });
+    if (message.type === 'result') call.resolve(message.outputs);
     else call.reject(new XaiError(`onnxruntime failed to run the model: ${message.reason}`));
   });
   const stop = (reason: string) => {
@@ -82,23 +82,32 @@ function threadRunner(worker: Worker, engine: string): OrtRunner {
   worker.on('exit', (code) => stop(`it exited with code ${code}`));
   worker.unref();
 
+  // Moved rather than cloned: `data` itself when it is ours and the whole of its buffer, else a copy of just these values.
+  const movable = (data: Float32Array, owned: boolean) => {
+    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+    return (owned && whole ? data : data.slice()) as Float32Array<ArrayBuffer>;
+  };
+  const send = (feeds: Readonly<Record<string, OrtValue>>, fetch: readonly string[], owned: boolean) => {
+    if (stopped) return Promise.reject(new XaiError(`onnxruntime's thread stopped: ${stopped}`));
+    const moved = Object.fromEntries(Object.entries(feeds).map(([name, v]) => [name, { data: movable(v.data, owned), dims: [...v.dims] }]));
+    const id = nextId++;
+    let call!: Pending;
+    const result = new Promise<Record<string, OrtValue>>((resolve, reject) => {
+      call = { resolve, reject, settled: Promise.resolve() };
+    });
+    call.settled = result.catch(() => undefined);
+    pending.set(id, call);
+    hold();
+    worker.postMessage({ id, feeds: moved, fetch: [...fetch] }, Object.values(moved).map((v) => v.data.buffer));
+    return result;
+  };
   return {
     engine,
     run(data, dims, owned = false) {
-      if (stopped) return Promise.reject(new XaiError(`onnxruntime's thread stopped: ${stopped}`));
-      // Moved rather than cloned: `data` itself when it is ours and the whole of its buffer, else a copy of just these values.
-      const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
-      const own = (owned && whole ? data : data.slice()) as Float32Array<ArrayBuffer>;
-      const id = nextId++;
-      let call!: Pending;
-      const result = new Promise<{ data: Float32Array; dims: number[] }>((resolve, reject) => {
-        call = { resolve, reject, settled: Promise.resolve() };
-      });
-      call.settled = result.catch(() => undefined);
-      pending.set(id, call);
-      hold();
-      worker.postMessage({ id, data: own, dims }, [own.buffer]);
-      return result;
+      return send({ [inputName]: { data, dims: [...dims] } }, [outputName], owned).then((out) => out[outputName]);
+    },
+    runFeeds(feeds, fetch) {
+      return send(feeds, fetch, true);
     },
     dispose() {
       disposing ??= (async () => {
