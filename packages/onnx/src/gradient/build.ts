@@ -123,6 +123,7 @@ export function buildGradientGraph(forward: ForwardModel, request: GradientReque
     }
     return constantCache.get(name);
   };
+  removeEmptyPads(nodes, constant);
 
   // The values that depend on a requested one (through differentiable inputs) …
   const sources = [...(request.input ? [forward.inputName] : []), ...layers.map((l) => l.value)];
@@ -213,6 +214,22 @@ export function buildGradientGraph(forward: ForwardModel, request: GradientReque
   graph.output = outputs;
   graph.valueInfo = [];
   return { bytes: onnx.ModelProto.encode(model).finish(), names, opset };
+}
+
+/**
+ * Pads that pad nothing (torch exports one before some average pools) become Identity: onnxruntime's
+ * Pad fusion loses the Pad's input when another node also reads it, as a gradient graph's
+ * activation output does ("… is not a graph input, initializer, or output of a previous node").
+ */
+function removeEmptyPads(nodes: NodeProto[], constant: (name: string) => HostTensor | undefined): void {
+  for (const node of nodes) {
+    if (node.opType !== 'Pad' || !node.input?.[1]) continue;
+    const pads = constant(node.input[1]);
+    if (!pads || pads.data.some((p) => p !== 0)) continue;
+    node.opType = 'Identity';
+    node.input = [node.input[0]];
+    node.attribute = [];
+  }
 }
 
 function uniqueName(graph: NonNullable<ModelProto['graph']>, wanted: string): string {

@@ -66,12 +66,13 @@ const pad: BackwardRecipe = (ctx) => {
   if (ctx.node.attrs.string('mode', 'constant') !== 'constant') ctx.fail(`mode "${ctx.node.attrs.string('mode', '')}" is not supported (only constant)`);
   const padsGiven = Array.from(constantInput(ctx, 1, 'pads').data);
   const axes = ctx.node.inputs[3] ? Array.from(constantInput(ctx, 3, 'axes').data).map((a) => normaliseAxis(a, xs.length)) : xs.map((_, i) => i);
-  const begins = new Array<number>(xs.length).fill(0);
-  axes.forEach((a, i) => (begins[a] = padsGiven[i]));
   if (padsGiven.some((p) => p < 0)) ctx.fail('negative pads (cropping) are not supported');
-  const all = xs.map((_, i) => i);
-  const ends = xs.map((d, a) => begins[a] + d);
-  return [e.op('Slice', [ctx.gradOut()!, e.ints(begins), e.ints(ends), e.ints(all)])];
+  // Only the padded axes are cut (the batch axis, never padded, keeps its size).
+  const padded = axes.map((a, i) => ({ a, begin: padsGiven[i], end: padsGiven[i + axes.length] })).filter((p) => p.begin !== 0 || p.end !== 0);
+  if (padded.length === 0) return [ctx.gradOut()];
+  const starts = padded.map((p) => p.begin);
+  const ends = padded.map((p) => p.begin + xs[p.a]);
+  return [e.op('Slice', [ctx.gradOut()!, e.ints(starts), e.ints(ends), e.ints(padded.map((p) => p.a))])];
 };
 
 /**
