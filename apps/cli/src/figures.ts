@@ -90,7 +90,7 @@ export async function writeCompareReport(path: string, results: CompareResults, 
   }
   const html = await reportHtml({
     title: results.merged ? 'xai merge' : 'xai compare',
-    subtitle: `model: ${results.model} — ${results.images.length} images${shardLine(results)}${preprocessingLine(results.key?.preprocessing)}`,
+    subtitle: `model: ${results.model} — ${results.images.length} images${shardLine(results)}${engineLine(results.key)}${preprocessingLine(results.key?.preprocessing)}`,
     rows,
     summary: [],
     metrics: metricsSection(results),
@@ -137,6 +137,12 @@ function hasGeometry(pre: Preprocessing | undefined): pre is Preprocessing {
 }
 
 /** What the run applied to every image before the model, as the report's subtitle says it. */
+/** ` — forward passes on onnxruntime-node, gradients on …` from the run's key. */
+function engineLine(key: { engine: string; gradients?: string } | undefined): string {
+  if (!key) return '';
+  return ` — forward passes: ${key.engine}${key.gradients && key.gradients !== key.engine ? `, gradients: ${key.gradients}` : ''}`;
+}
+
 function preprocessingLine(pre: Preprocessing | undefined): string {
   if (!pre) return '';
   const values = `mean [${pre.mean.join(', ')}], std [${pre.std.join(', ')}], scale ${+pre.scale.toPrecision(6)}, offset ${pre.offset}`;

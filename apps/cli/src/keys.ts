@@ -17,6 +17,8 @@ export interface RunKey {
   preprocessing: Preprocessing;
   /** Who runs forward passes (`tfjs:wasm`, `onnxruntime-node`, …). */
   engine: string;
+  /** Who computes gradients, where a model says (ONNX models: `onnxruntime-node (gradient graph)`, `tfjs:wasm`). */
+  gradients?: string;
   /** The tfjs backend that preprocesses, blurs and runs the tfjs side (`wasm`, `cpu`, …). */
   backend: string;
   protocol: MetricProtocolKey;
@@ -109,7 +111,7 @@ export function runKey(modelHash: string, model: Classifier, backend: string, pr
   const { scale, offset, mean, std } = model.preprocessing;
   // The geometry enters the key only when it is not the default, so keys of earlier runs still match.
   const geometry = nonDefaultGeometry(model.preprocessing);
-  return { model: modelHash, preprocessing: { scale, offset, mean: [...mean], std: [...std], ...geometry }, engine: model.engine, backend, protocol };
+  return { model: modelHash, preprocessing: { scale, offset, mean: [...mean], std: [...std], ...geometry }, engine: model.engine, ...(model.gradientEngine ? { gradients: model.gradientEngine } : {}), backend, protocol };
 }
 
 export function methodKey(prepared: PreparedMethod): MethodKey {

@@ -4,13 +4,14 @@ import type { Context } from './context.js';
 import { compare } from './commands/compare.js';
 import { evaluate } from './commands/evaluate.js';
 import { explain } from './commands/explain.js';
+import { gradients } from './commands/gradients.js';
 import { layers } from './commands/layers.js';
 import { masks } from './commands/masks.js';
 import { merge } from './commands/merge.js';
 import { predict } from './commands/predict.js';
 import { sanity } from './commands/sanity.js';
 
-export const COMMANDS: Command[] = [explain, evaluate, compare, merge, sanity, predict, masks, layers];
+export const COMMANDS: Command[] = [explain, evaluate, compare, merge, sanity, predict, masks, layers, gradients];
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 

@@ -79,6 +79,11 @@ export interface Classifier {
   /** Which engine runs `predict` (e.g. `tfjs:wasm`, `onnxruntime-node`). */
   readonly engine: string;
   /**
+   * On white-box models: which engine computes gradients (`tfjs:wasm`, `onnxruntime-node
+   * (gradient graph)`), when it is not the one that runs `predict`'s.
+   */
+  readonly gradientEngine?: string;
+  /**
    * On a model that only predicts although its kind usually gives layers and gradients (an ONNX
    * model with operators the tfjs graph lacks): why, for messages.
    */

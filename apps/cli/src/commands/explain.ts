@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
-import { describePreprocessing, runPrepared, XaiError, type Layout, type MethodDescriptor, type PreparedMethod, type SaliencyMap } from '@xai/core';
+import { describePreprocessing, runPrepared, XaiError, type Classifier, type Layout, type MethodDescriptor, type PreparedMethod, type SaliencyMap } from '@xai/core';
 import { writeNpyFile, writeFileAtomic } from '@xai/core/node';
 import { binaryMasks, gaussianMasks, riseWithMasks } from '@xai/rise';
 import { readMasksFile, writeMasksFile } from '@xai/rise/node';
@@ -62,6 +62,7 @@ export const explain: Command = {
       const prepared = prepareMethods(chosen, model, rest, (m) => asked ?? (m.everyClassAtOnce ? 'all' : 'top'));
       await saveMasks(args, prepared, model.input);
       const progress = progressReporter(context.stderr, { quiet: Boolean(args.values.quiet) });
+      if (!args.values.quiet) context.stderr.write(`${engineLine(model, prepared)}\n`);
       const inputs = await collectInputs(tensorPath, args, model, context);
       let failures = 0;
       try {
@@ -222,7 +223,7 @@ async function explainOne(input: LoadedInput, run: ExplainRun): Promise<void> {
   if (run.formats.includes('json')) {
     const report = {
       input: { path: input.item.path, index: input.item.index },
-      model: { source: run.source, engine: model.engine, backend: run.backend, input: model.input, numClasses: model.numClasses },
+      model: { source: run.source, engine: model.engine, ...gradientEngine(model), backend: run.backend, input: model.input, numClasses: model.numClasses },
       preprocessing: input.size
         ? describePreprocessing(model.preprocessing, input.size, model.input)
         : { given: 'preprocessed by the caller (--tensor): nothing applied' },
@@ -238,6 +239,17 @@ async function explainOne(input: LoadedInput, run: ExplainRun): Promise<void> {
  * N times the masks' measured mean (Gaussian masks, or given binary masks without --p1);
  * `normalizingMean` is the value used.
  */
+/** `model: … — passes: onnxruntime-node; gradients: onnxruntime-node (gradient graph)`: who computes what. */
+function engineLine(model: Classifier, prepared: readonly PreparedMethod[]): string {
+  const white = prepared.some((p) => p.method.box === 'white');
+  const gradients = white && model.gradientEngine && model.gradientEngine !== model.engine ? `; gradients: ${model.gradientEngine}` : '';
+  return `engine: passes: ${model.engine}${gradients}`;
+}
+
+function gradientEngine(model: Classifier): { gradientEngine?: string } {
+  return model.gradientEngine ? { gradientEngine: model.gradientEngine } : {};
+}
+
 function withNormalisation(params: SaliencyMap['params']): SaliencyMap['params'] {
   if (!params || !('normalizingMean' in params)) return params;
   const byP1 = params.masks === 'binary' && params.p1 !== undefined;
