@@ -1,5 +1,6 @@
 import { constantInput, normaliseAxis, unbroadcast, type BackwardContext, type BackwardRecipe } from '../context.js';
 import { float } from '../emitter.js';
+import type { HostTensor } from '../../host.js';
 
 /** Strides, dilations and explicit pads of a window operator over `spatial` axes (auto_pad resolved). */
 function windowGeometry(ctx: BackwardContext, kernel: readonly number[], inSize: readonly number[]) {
@@ -49,11 +50,48 @@ function transposeWindow(ctx: BackwardContext, g: string, weights: string, kerne
   });
 }
 
+/**
+ * The weights of the convolution that is a stride-1 convolution's transpose: input and output
+ * channels swapped within each group, the kernel flipped along every spatial axis.
+ */
+function flippedWeights(w: HostTensor, group: number): Float32Array {
+  const [m, cPerGroup, ...kernel] = w.shape;
+  const taps = kernel.reduce((a, b) => a * b, 1);
+  const mPerGroup = m / group;
+  const out = new Float32Array(w.data.length);
+  for (let g = 0; g < group; g++)
+    for (let mo = 0; mo < mPerGroup; mo++)
+      for (let c = 0; c < cPerGroup; c++) {
+        const from = ((g * mPerGroup + mo) * cPerGroup + c) * taps;
+        const to = ((g * cPerGroup + c) * mPerGroup + mo) * taps;
+        for (let t = 0; t < taps; t++) out[to + t] = w.data[from + taps - 1 - t];
+      }
+  return out;
+}
+
+/**
+ * Conv's input gradient. With stride 1 it is itself a convolution (flipped weights, pads
+ * `d·(k − 1) − p`), which onnxruntime runs as fast as the forward ones; otherwise a ConvTranspose.
+ */
 const conv: BackwardRecipe = (ctx) => {
   if (ctx.wants(1) || ctx.wants(2)) ctx.fail('its weights depend on the image; only gradients with respect to its input are supported');
   const weights = ctx.node.inputs[1];
-  const kernel = (ctx.constant(weights)?.shape ?? ctx.shape(weights)).slice(2);
-  return [transposeWindow(ctx, ctx.gradOut()!, weights, kernel, ctx.node.attrs.int('group', 1))];
+  const w = ctx.constant(weights);
+  const kernel = (w?.shape ?? ctx.shape(weights)).slice(2);
+  const group = ctx.node.attrs.int('group', 1);
+  const g = ctx.gradOut()!;
+  if (w) {
+    const { strides, dilations, pads } = windowGeometry(ctx, kernel, ctx.shape(ctx.node.inputs[0]).slice(2));
+    const n = kernel.length;
+    const reach = kernel.map((k, a) => dilations[a] * (k - 1));
+    const transposedPads = pads.map((p, i) => reach[i % n] - p);
+    if (strides.every((s) => s === 1) && transposedPads.every((p) => p >= 0)) {
+      const [m, cPerGroup] = w.shape;
+      const flipped = ctx.emit.floats(flippedWeights(w, group), [cPerGroup * group, m / group, ...kernel]);
+      return [ctx.emit.op('Conv', [g, flipped], { dilations, group, pads: transposedPads, kernel_shape: kernel })];
+    }
+  }
+  return [transposeWindow(ctx, g, weights, kernel, group)];
 };
 
 /**

@@ -1,0 +1,14 @@
+import '@tensorflow/tfjs-backend-wasm';
+import { selectBackend } from '@xai/core';
+import { loadOnnxModel } from '@xai/onnx/node';
+import * as ort from 'onnxruntime-node';
+await selectBackend();
+const m = await loadOnnxModel('/tmp/r18/resnet18.onnx', { preprocessing: 'imagenet' });
+const g = m.gradientGraph({ input: true });
+const s = await ort.InferenceSession.create(g.bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 2, enableProfiling: true, profileFilePrefix: '/tmp/r18/ortprof' });
+const rows = 8;
+const x = new Float32Array(rows * 3 * 224 * 224).fill(0.1);
+const seed = new Float32Array(rows * 1000); for (let r = 0; r < rows; r++) seed[r * 1000] = 1;
+for (let k = 0; k < 2; k++) await s.run({ input: new ort.Tensor('float32', x, [rows, 3, 224, 224]), seed: new ort.Tensor('float32', seed, [rows, 1000]) }, ['gradient:input']);
+s.endProfiling();
+m.dispose();
