@@ -104,41 +104,58 @@ async function runCam(
   const { targets, layers } = context;
   const raws: tf.Tensor[][] = targets.map(() => []);
   const records = targets.map(() => new Map<string, unknown[]>());
+  const memos = layers.map(() => new Map<string, unknown>());
+  /** The raw map of target `t` at layer `layerIndex`, from its pass. */
+  const rawMap = async (layerIndex: number, t: number, pass: LayerGradient) => {
+    const base: ActivationPass = {
+      image,
+      layer: layers[layerIndex],
+      layerIndex,
+      target: targets[t],
+      activations: pass.activations,
+      logits: pass.logits,
+      memo: memos[layerIndex],
+      record: (name, value) => {
+        const values = records[t].get(name) ?? [];
+        values[layerIndex] = value;
+        records[t].set(name, values);
+      },
+    };
+    raws[t][layerIndex] = await scoped(() =>
+      definition.usesGradient ? definition.raw({ ...base, gradient: pass.gradient }, env) : definition.raw(base, env),
+    );
+  };
   try {
-    for (const [layerIndex, layer] of layers.entries()) {
-      const memo = new Map<string, unknown>();
-      // Without gradients the activations do not depend on the class: one pass serves every target.
-      let shared: LayerGradient | undefined;
-      try {
-        for (const [t, target] of targets.entries()) {
-          throwIfAborted(context.signal);
-          const pass = shared ?? (await model.activationsAndGradient(image, layer, target.index));
-          if (!definition.usesGradient) shared = pass;
-          try {
-            const base: ActivationPass = {
-              image,
-              layer,
-              layerIndex,
-              target,
-              activations: pass.activations,
-              logits: pass.logits,
-              memo,
-              record: (name, value) => {
-                const values = records[t].get(name) ?? [];
-                values[layerIndex] = value;
-                records[t].set(name, values);
-              },
-            };
-            const raw = await scoped(() =>
-              definition.usesGradient ? definition.raw({ ...base, gradient: pass.gradient }, env) : definition.raw(base, env),
-            );
-            raws[t].push(raw);
-          } finally {
-            if (definition.usesGradient) disposePass(pass);
-          }
+    if (definition.usesGradient && model.layerGradients) {
+      // Every layer and `batchSize` targets in one pass where the engine can.
+      for (let start = 0; start < targets.length; start += context.batchSize) {
+        throwIfAborted(context.signal);
+        const chunk = targets.slice(start, start + context.batchSize);
+        const passes = await model.layerGradients(image, layers, chunk.map((t) => t.index));
+        try {
+          for (const layerIndex of layers.keys()) for (const i of chunk.keys()) await rawMap(layerIndex, start + i, passes[layerIndex][i]);
+        } finally {
+          passes.flat().forEach(disposePass);
         }
-      } finally {
-        if (shared) disposePass(shared);
+      }
+    } else {
+      for (const [layerIndex, layer] of layers.entries()) {
+        // Without gradients the activations do not depend on the class: one pass serves every target.
+        let shared: LayerGradient | undefined;
+        try {
+          for (const [t, target] of targets.entries()) {
+            throwIfAborted(context.signal);
+            const pass = shared ?? (await model.activationsAndGradient(image, layer, target.index));
+            if (!definition.usesGradient) shared = pass;
+            try {
+              await rawMap(layerIndex, t, pass);
+            } finally {
+              if (definition.usesGradient) disposePass(pass);
+            }
+          }
+        } finally {
+          if (shared) disposePass(shared);
+        }
       }
     }
     const maps: SaliencyMap[] = [];

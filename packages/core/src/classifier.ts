@@ -108,6 +108,12 @@ export interface Classifier {
   /** Present on white-box models. `image` is one preprocessed NHWC image `[1, H, W, C]`. */
   activationsAndGradient?(image: tf.Tensor4D, layer: LayerHandle, classIndex: number): Promise<LayerGradient>;
   /**
+   * Optional, on white-box models whose engine batches gradients: what `activationsAndGradient`
+   * gives, for every layer and class of one image, as `[layer][class]`, in one pass (onnxruntime's
+   * gradient graph: one run, one row per class). The caller owns the result.
+   */
+  layerGradients?(image: tf.Tensor4D, layers: readonly LayerHandle[], classes: readonly number[]): Promise<LayerGradient[][]>;
+  /**
    * Optional: the logits `[B, numClasses]` of the network from `layer` on, with the layer's output
    * replaced by `activations` (NHWC `[B, h, w, k]`); values that bypass the layer come from `image`
    * (`[1, H, W, C]`), computed once. The caller owns the result.

@@ -251,6 +251,45 @@ export class OnnxClassifier implements Classifier, GraphModel {
   }
 
   /**
+   * Present when onnxruntime computes gradients: every layer and class of one image in one run
+   * of a gradient graph (see `Classifier.layerGradients`); the image repeated once per class.
+   */
+  get layerGradients(): ((image: tf.Tensor4D, layers: readonly LayerHandle[], classes: readonly number[]) => Promise<LayerGradient[][]>) | undefined {
+    if (!this.gradients) return undefined;
+    return async (image, layers, classes) => {
+      this.checkBatch(image, 'layerGradients');
+      if (image.shape[0] !== 1) throw new XaiError(`layerGradients takes one image [1, H, W, C], got a batch of ${image.shape[0]}`);
+      const rows = classesPerRow(classes, classes.length, this.numClasses);
+      const records = layers.map((layer) => this.layerIndex().featureRecord(layer));
+      const request = { layers: layers.map((layer) => ({ label: layer.name, value: layer.output })) };
+      if (!(await this.gradientGraphReady(request))) {
+        const passes: LayerGradient[][] = [];
+        for (const layer of layers) {
+          const row: LayerGradient[] = [];
+          passes.push(row);
+          for (const c of rows) row.push(await this.activationsAndGradient(image, layer, c));
+        }
+        return passes;
+      }
+      const one = await this.imageValues(image);
+      const images = new Float32Array(one.length * rows.length);
+      rows.forEach((_, r) => images.set(one, r * one.length));
+      const pass = await this.gradients!.run(request, images, modelShape(this.input, 1), this.seeds(rows), rows.length);
+      return tf.tidy(() => {
+        const logits = tf.tensor2d(pass.logits, [rows.length, this.numClasses]);
+        return layers.map((layer, l) => {
+          const asMaps = (v: { data: Float32Array; dims: number[] }) => toFeatureMap(records[l].view, tf.tensor(v.data, v.dims), false);
+          const [activations, gradients] = [asMaps(pass.activations[layer.name]), asMaps(pass.gradients[layer.name])];
+          return rows.map((_, r) => {
+            const row = (t: tf.Tensor) => tf.keep(tf.slice(t, [r, 0, 0, 0], [1, ...t.shape.slice(1)]) as tf.Tensor4D);
+            return { activations: row(activations), gradient: row(gradients), logits: tf.keep(tf.slice(logits, [r, 0], [1, this.numClasses])) };
+          });
+        });
+      });
+    };
+  }
+
+  /**
    * `∂y_c/∂x` per image (see `Classifier.inputGradients`): on onnxruntime, one run of the input
    * gradient graph for the whole batch; on the tfjs graph as exported otherwise. The rule
    * `guided` replaces the backward of every ONNX `Relu` node (Guided Backprop); `Clip(0, 6)`,

@@ -82,6 +82,27 @@ describe('gradient graph on onnxruntime: tiny-chelsea goldens', () => {
     images.dispose();
   });
 
+  it('layerGradients: two layers × three classes in one run equal single activationsAndGradient calls', async () => {
+    const layers = ['layer3', 'layer4'].map((name) => model.resolveLayer(name));
+    const classes = [2, 0, 3];
+    const before = tf.memory().numTensors;
+    const passes = await model.layerGradients!(x, layers, classes);
+    expect(passes.map((row) => row.length)).toEqual([3, 3]);
+    for (const [l, layer] of layers.entries()) {
+      for (const [r, c] of classes.entries()) {
+        const one = await model.activationsAndGradient(x, layer, c);
+        const got = passes[l][r];
+        expect(got.gradient.shape).toEqual(one.gradient.shape);
+        expect(relativeError(await got.gradient.data(), await one.gradient.data())).toBeLessThan(1e-5);
+        expect(relativeError(await got.activations.data(), await one.activations.data())).toBeLessThan(1e-6);
+        expect(relativeError(await got.logits.data(), await one.logits.data())).toBeLessThan(1e-6);
+        tf.dispose([one.activations, one.gradient, one.logits]);
+      }
+    }
+    tf.dispose(passes.flat().flatMap((p) => [p.activations, p.gradient, p.logits]));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses an unknown rule and a class out of range before running, naming what is accepted', async () => {
     await expect(model.inputGradients(x, 0, { rule: 'lrp' as never })).rejects.toThrow('unknown backward rule "lrp"; accepted: gradient, guided');
     await expect(model.inputGradients(x, 4)).rejects.toThrow('class index 4 is out of range: the model has 4 classes (0–3)');

@@ -59,7 +59,7 @@ const NOT_DIFFERENTIABLE = new Set([
 const DIFFERENTIABLE_INPUTS: Record<string, readonly number[]> = {
   Reshape: [0], Expand: [0], Slice: [0], Pad: [0], Gather: [0], Squeeze: [0], Unsqueeze: [0], Split: [0],
   ReduceSum: [0], ReduceMean: [0], ReduceMax: [0], ReduceMin: [0], Clip: [0], Where: [1, 2], Resize: [0], Tile: [0],
-  Dropout: [0], Flatten: [0], Transpose: [0], Cast: [0],
+  Dropout: [0], Flatten: [0], Transpose: [0], Cast: [0], ScatterND: [0, 2],
 };
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;

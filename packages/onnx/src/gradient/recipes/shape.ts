@@ -107,6 +107,15 @@ const gather: BackwardRecipe = (ctx) => {
   return [e.transpose(moved, back)];
 };
 
+/** ScatterND (no reduction): the scattered places take their gradient from the updates. */
+const scatterND: BackwardRecipe = (ctx) => {
+  const e = ctx.emit;
+  const [, indices, updates] = ctx.node.inputs;
+  if (ctx.node.attrs.string('reduction', 'none') !== 'none') ctx.fail(`reduction "${ctx.node.attrs.string('reduction', '')}" is not supported (only none)`);
+  const g = ctx.gradOut()!;
+  return [ctx.wants(0) ? e.op('ScatterND', [g, indices, e.zerosLike(updates)]) : undefined, undefined, ctx.wants(2) ? e.op('GatherND', [g, indices]) : undefined];
+};
+
 export const SHAPE_RECIPES: Record<string, BackwardRecipe> = {
   Reshape: relayout,
   Flatten: relayout,
@@ -119,4 +128,5 @@ export const SHAPE_RECIPES: Record<string, BackwardRecipe> = {
   Slice: slice,
   Pad: pad,
   Gather: gather,
+  ScatterND: scatterND,
 };
