@@ -139,6 +139,30 @@ describe('gradient graph on onnxruntime equals the tfjs graph on cpu', () => {
   });
 });
 
+describe('gradient graph on onnxruntime: model contracts', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it.each(['fixed-batch-1', 'fixed-batch-2', 'dynamic-batch', 'conv-head'])('%s: 3 images run in the model’s batches and equal the tfjs graph', async (name) => {
+    const path = join(FIXTURES, 'contract', `${name}.onnx`);
+    const reference = await whiteBox(loadOnnxModel(path, { engine: 'tfjs', workers: 1 }));
+    const fast = await whiteBox(loadOnnxModel(path, { engine: 'onnxruntime' }));
+    const x = batch(3, 32, 32, 7);
+    const before = tf.memory().numTensors;
+    const [a, b] = [await reference.inputGradients(x, [4, 0, 2]), await fast.inputGradients(x, [4, 0, 2])];
+    expect(b.shape).toEqual([3, 32, 32, 3]);
+    expect(relativeError(await b.data(), await a.data())).toBeLessThan(1e-4);
+    const one = tf.slice(x, [1, 0, 0, 0], [1, 32, 32, 3]) as tf.Tensor4D;
+    const layer = defaultFeatureLayer(reference);
+    const [p, q] = [await reference.activationsAndGradient(one, reference.resolveLayer(layer), 3), await fast.activationsAndGradient(one, fast.resolveLayer(layer), 3)];
+    expect(relativeError(await q.gradient.data(), await p.gradient.data())).toBeLessThan(1e-4);
+    tf.dispose([a, b, one, p.activations, p.gradient, p.logits, q.activations, q.gradient, q.logits]);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    reference.dispose();
+    fast.dispose();
+  });
+});
+
 describe('gradient graph files', () => {
   it('run by onnxruntime alone: several layers and the input in one run, seeds weighting the logits', async () => {
     await useBackend('cpu');
