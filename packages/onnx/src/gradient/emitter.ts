@@ -110,6 +110,10 @@ export class Emitter {
   mask(condition: string): string {
     return this.op('Cast', [condition], { to: DTYPE.FLOAT });
   }
+  /** `g` where `condition` holds, 0 elsewhere (a boolean mask costs less memory than a float one). */
+  passWhere(condition: string, g: string): string {
+    return this.op('Where', [condition, g, this.scalar(0)]);
+  }
   zerosLike(x: string): string {
     return this.op('ConstantOfShape', [this.shape(x)], {});
   }

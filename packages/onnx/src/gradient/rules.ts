@@ -10,8 +10,7 @@ export const GRADIENT_RECIPES: Readonly<Record<string, BackwardRecipe>> = { ...E
 /** Guided Backprop's ReLU: `ReLU(g) · [x > 0]`, the negative part of the gradient cut. */
 const guidedRelu: BackwardRecipe = (ctx) => {
   const e = ctx.emit;
-  const passes = e.mask(e.op('Greater', [ctx.node.inputs[0], e.scalar(0)]));
-  return [e.mul(e.op('Relu', [ctx.gradOut()!]), passes)];
+  return [e.passWhere(e.op('Greater', [ctx.node.inputs[0], e.scalar(0)]), e.op('Relu', [ctx.gradOut()!]))];
 };
 
 /**

@@ -11,10 +11,7 @@ function unary(factor: (ctx: BackwardContext, x: string, y: string) => string): 
 const passThrough: BackwardRecipe = (ctx) => [ctx.gradOut()];
 
 /** `g · [x > 0]`: PyTorch's ReLU backward (nothing passes at exactly 0). */
-const relu: BackwardRecipe = (ctx) => {
-  const e = ctx.emit;
-  return [e.mul(ctx.gradOut()!, e.mask(e.op('Greater', [ctx.node.inputs[0], e.scalar(0)])))];
-};
+const relu: BackwardRecipe = (ctx) => [ctx.emit.passWhere(ctx.emit.op('Greater', [ctx.node.inputs[0], ctx.emit.scalar(0)]), ctx.gradOut()!)];
 
 /** Clip (ReLU6 and hardtanh): the gradient passes strictly inside (min, max), as PyTorch's hardtanh. */
 const clip: BackwardRecipe = (ctx) => {
@@ -30,7 +27,7 @@ const clip: BackwardRecipe = (ctx) => {
     const below = e.op('Less', [x, high]);
     passes = passes ? e.op('And', [passes, below]) : below;
   }
-  return [passes ? e.mul(ctx.gradOut()!, e.mask(passes)) : ctx.gradOut()];
+  return [passes ? e.passWhere(passes, ctx.gradOut()!) : ctx.gradOut()];
 };
 
 const leakyRelu: BackwardRecipe = (ctx) => {
