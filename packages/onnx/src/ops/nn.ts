@@ -189,7 +189,8 @@ function gemm(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   if (k1 !== k2) ctx.fail(`inner sizes differ: [${a.shape.join(', ')}] × [${b.shape.join(', ')}]`);
   const cValue = inputs[2];
   const c = cValue ? logical(ctx, cValue) : undefined;
-  if (alpha === 1 && beta === 1 && c && c.rank === 1 && !transposeA && !transposeB && !ctx.differentiable) {
+  // The fused bias must be a full row: tfjs-backend-wasm does not broadcast a one-element C.
+  if (alpha === 1 && beta === 1 && c && c.rank === 1 && c.shape[0] === b.shape[1] && !transposeA && !transposeB && !ctx.differentiable) {
     return [tensor(tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c }))];
   }
   let y: tf.Tensor = tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, transposeA, transposeB);
