@@ -60,10 +60,25 @@ interface Plan {
 
 const MAX_NODES = 1_000_000;
 
+export interface GraphOptions {
+  /**
+   * `image` (default): the graph has one 4-D float input, as a classifier has, fed to `run`.
+   * `any`: any number of inputs of any shape and type, fed by name to `runFeeds` (operator
+   * conformance tests run ONNX's single-node models this way).
+   */
+  inputs?: 'image' | 'any';
+}
+
 /** An ONNX graph ready to run on tfjs: constants folded, weights converted, in execution order. */
 export class OnnxGraph {
   readonly opset: number;
+  /**
+   * The image input. A graph made with `inputs: 'any'` has none: this is then its first input
+   * (a nameless placeholder when it declares no input).
+   */
   readonly input: DeclaredValue;
+  /** Every declared input that is not an initializer (the image input alone by default). */
+  readonly inputs: readonly DeclaredValue[];
   readonly outputs: DeclaredValue[];
   /** Nodes to run, in order. */
   nodes: GraphNode[];
@@ -78,7 +93,7 @@ export class OnnxGraph {
   private pruned = new Map<string, Plan>();
   private disposed = false;
 
-  constructor(model: ModelProto, readExternal?: ExternalDataReader) {
+  constructor(model: ModelProto, readExternal?: ExternalDataReader, options: GraphOptions = {}) {
     const graph = model.graph!;
     this.opset = defaultOpset(model);
     const rawNodes = graph.node ?? [];
@@ -89,18 +104,12 @@ export class OnnxGraph {
       this.constants.set(init.name, tensorFromProto(init, readExternal));
     }
     const declaredInputs = (graph.input ?? []).filter((i) => i.name && !this.constants.has(i.name)).map(declared);
-    const images = declaredInputs.filter((i) => i.dims?.length === 4);
-    if (declaredInputs.length === 0) throw new XaiError('the model declares no input (every graph input is an initializer)');
-    if (images.length !== 1 || declaredInputs.length !== 1) {
-      const list = declaredInputs.map((i) => `${i.name} [${i.dims?.map((d) => d ?? '?').join(', ') ?? 'unknown rank'}]`).join('; ');
-      throw new XaiError(
-        images.length === 0
-          ? `the model has no 4-D image input (N, C, H, W); its inputs are: ${list}`
-          : `the model has ${declaredInputs.length} inputs (${list}); only models with one 4-D image input are supported`,
-      );
+    this.inputs = declaredInputs;
+    if (options.inputs === 'any') {
+      this.input = declaredInputs[0] ?? { name: '', elemType: 0, dims: [] };
+    } else {
+      this.input = imageInput(declaredInputs);
     }
-    this.input = images[0];
-    if (this.input.elemType !== 1) throw new XaiError(`the input "${this.input.name}" has element type ${this.input.elemType}; only float32 inputs are supported`);
     this.outputs = (graph.output ?? []).map(declared);
     if (this.outputs.length === 0) throw new XaiError('the model declares no output');
 
@@ -126,7 +135,7 @@ export class OnnxGraph {
     this.nodes = this.sorted(this.nodes);
     for (const n of this.nodes) for (const o of n.outputs) if (o) this.producers.set(o, n);
     for (const o of this.outputs) {
-      if (!this.producers.has(o.name) && !this.constants.has(o.name) && o.name !== this.input.name) {
+      if (!this.producers.has(o.name) && !this.constants.has(o.name) && !this.inputs.some((i) => i.name === o.name)) {
         throw new XaiError(`the output "${o.name}" is produced by no node`);
       }
     }
@@ -137,7 +146,7 @@ export class OnnxGraph {
 
   /** Orders nodes so each runs after what it reads; rejects cycles and undefined inputs. */
   private sorted(nodes: GraphNode[]): GraphNode[] {
-    const available = new Set<string>([this.input.name, ...this.constants.keys(), '']);
+    const available = new Set<string>([...this.inputs.map((i) => i.name), ...this.constants.keys(), '']);
     const pending = new Map<string, GraphNode[]>();
     const waiting = new Map<GraphNode, number>();
     const producedBy = new Set(nodes.flatMap((n) => n.outputs));
@@ -302,6 +311,24 @@ export class OnnxGraph {
    * fetched values; with `eager`, every other intermediate tensor is disposed.
    */
   run(input: Value, options: RunOptions = {}): Map<string, Value> {
+    return this.execute(new Map([[this.input.name, input]]), options);
+  }
+
+  /**
+   * Runs the graph with every declared input fed by name (a graph made with `inputs: 'any'`).
+   * The caller keeps the fed values: `eager` never disposes them.
+   */
+  runFeeds(feeds: ReadonlyMap<string, Value>, options: RunOptions = {}): Map<string, Value> {
+    const missing = this.inputs.filter((i) => !feeds.has(i.name)).map((i) => `"${i.name}"`);
+    if (missing.length > 0) throw new XaiError(`the input${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'were' : 'was'} not fed`);
+    const unknown = [...feeds.keys()].filter((name) => !this.inputs.some((i) => i.name === name)).map((name) => `"${name}"`);
+    if (unknown.length > 0) {
+      throw new XaiError(`${unknown.join(', ')} ${unknown.length > 1 ? 'are not inputs' : 'is not an input'} of the graph (its inputs: ${this.inputs.map((i) => i.name).join(', ') || 'none'})`);
+    }
+    return this.execute(feeds, options);
+  }
+
+  private execute(feeds: ReadonlyMap<string, Value>, options: RunOptions): Map<string, Value> {
     if (this.disposed) throw new XaiError('the model has been disposed');
     const fetch = new Set(options.fetch ?? this.outputs.map((o) => o.name));
     const full = options.plan === 'fast' ? this.fastPlan() : { nodes: this.nodes, lastUse: this.lastUse };
@@ -313,7 +340,7 @@ export class OnnxGraph {
       const replaced = options.onValue?.(name, value);
       env.set(name, replaced ?? value);
     };
-    set(this.input.name, input);
+    for (const [name, value] of feeds) set(name, value);
     const get = (name: string): Value | undefined => {
       if (!name) return undefined;
       const v = env.get(name);
@@ -344,7 +371,7 @@ export class OnnxGraph {
         });
         if (options.eager) {
           for (const name of node.inputs) {
-            if (name && plan.lastUse.get(name) === index && !fetch.has(name) && name !== this.input.name && !given.has(name)) {
+            if (name && plan.lastUse.get(name) === index && !fetch.has(name) && !feeds.has(name) && !given.has(name)) {
               const v = env.get(name);
               if (v?.kind === 'tensor') v.t.dispose();
               env.delete(name);
@@ -360,7 +387,7 @@ export class OnnxGraph {
         }
       });
     } catch (error) {
-      if (options.eager) for (const [name, v] of env) if (v.kind === 'tensor' && name !== this.input.name && !given.has(name)) v.t.dispose();
+      if (options.eager) for (const [name, v] of env) if (v.kind === 'tensor' && !feeds.has(name) && !given.has(name)) v.t.dispose();
       throw error instanceof XaiError ? error : new XaiError(`running the ONNX graph failed: ${(error as Error).message}`, { cause: error });
     }
     const out = new Map<string, Value>();
@@ -421,6 +448,23 @@ function activationOf(node: GraphNode, opset: number, constants: Map<string, Hos
     return h && h.data.length === 1 ? h.data[0] : NaN;
   };
   return bound(1, 'min', -Infinity) === 0 && bound(2, 'max', Infinity) === 6 ? 'relu6' : undefined;
+}
+
+/** The one 4-D float input a classifier has; anything else is refused with the inputs listed. */
+function imageInput(declaredInputs: DeclaredValue[]): DeclaredValue {
+  if (declaredInputs.length === 0) throw new XaiError('the model declares no input (every graph input is an initializer)');
+  const images = declaredInputs.filter((i) => i.dims?.length === 4);
+  if (images.length !== 1 || declaredInputs.length !== 1) {
+    const list = declaredInputs.map((i) => `${i.name} [${i.dims?.map((d) => d ?? '?').join(', ') ?? 'unknown rank'}]`).join('; ');
+    throw new XaiError(
+      images.length === 0
+        ? `the model has no 4-D image input (N, C, H, W); its inputs are: ${list}`
+        : `the model has ${declaredInputs.length} inputs (${list}); only models with one 4-D image input are supported`,
+    );
+  }
+  const input = images[0];
+  if (input.elemType !== 1) throw new XaiError(`the input "${input.name}" has element type ${input.elemType}; only float32 inputs are supported`);
+  return input;
 }
 
 function declared(v: ValueInfoProto): DeclaredValue {

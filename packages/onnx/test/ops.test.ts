@@ -123,6 +123,10 @@ const CASES: [string, number, NodeSpec[], Init[]?, number[]?][] = [
     { op: 'Transpose', inputs: ['f'], outputs: ['ft'] },
     { op: 'Gemm', inputs: ['ft', 'k', 'c'], attrs: { transA: 1, alpha: { float: 0.5 }, beta: { float: 2 } } },
   ], [W('k', [192, 5]), W('c', [1, 5])]],
+  ['Gemm with a one-element bias', 13, [
+    { op: 'Flatten', inputs: ['x'], outputs: ['f'] },
+    { op: 'Gemm', inputs: ['f', 'k', 'c'] },
+  ], [W('k', [192, 5]), W('c', [1])]],
   ['Squeeze / Unsqueeze attributes (opset 11)', 11, [
     { op: 'ReduceMean', inputs: ['x'], outputs: ['r'], attrs: { axes: [2, 3] } },
     { op: 'Squeeze', inputs: ['r'], outputs: ['q'], attrs: { axes: [2, 3] } },

@@ -55,14 +55,33 @@ function clipBounds(ctx: OpContext, inputs: (Value | undefined)[]): [number, num
   return [lo, hi];
 }
 
-/** Pow; a constant exponent of 2 or 0.5 (decomposed LayerNorm) runs as square or sqrt. */
+/**
+ * Clip of integers with tfjs's minimum and maximum (tfjs-backend-wasm's ClipByValue reads int32
+ * data as float32); bounds beyond int32 clip nothing.
+ */
+function clipInts(x: tf.Tensor, lo: number, hi: number): tf.Tensor {
+  let y = x;
+  if (lo > -(2 ** 31)) y = tf.maximum(y, tf.scalar(Math.ceil(lo), 'int32'));
+  if (hi < 2 ** 31 - 1) y = tf.minimum(y, tf.scalar(Math.floor(hi), 'int32'));
+  return y;
+}
+
+/**
+ * Pow; a constant exponent of 2 or 0.5 (decomposed LayerNorm) runs as square or sqrt. The result
+ * has the base's type: an integer base to a float exponent is truncated, as ONNX does.
+ */
 const pow: OpDef = {
   run(ctx, inputs) {
     const a = required(ctx, inputs, 0, 'X');
     const b = required(ctx, inputs, 1, 'Y');
     if (a.kind === 'host' && b.kind === 'host') {
-      const ints = a.h.dtype !== 'float32' && b.h.dtype !== 'float32';
-      return [{ kind: 'host', h: hostBinary(a.h, b.h, (x, y) => x ** y, ints) }];
+      const ints = a.h.dtype !== 'float32';
+      return [{ kind: 'host', h: hostBinary(a.h, b.h, ints ? (x, y) => Math.trunc(x ** y) : (x, y) => x ** y, ints) }];
+    }
+    if (logical(ctx, a).dtype === 'int32') {
+      const base = logical(ctx, a), e = logical(ctx, b);
+      // tfjs raises int32 to int32 powers exactly; a float exponent goes through float32.
+      return [tensor(e.dtype === 'int32' ? tf.pow(base, e) : tf.cast(tf.pow(tf.cast(base, 'float32'), tf.cast(e, 'float32')), 'int32'))];
     }
     const exponent = b.kind === 'host' && b.h.data.length === 1 ? b.h.data[0] : undefined;
     const keep = a.kind === 'tensor' && a.nhwc && logicalShape(b).every((d) => d === 1);
@@ -86,6 +105,7 @@ export const ELEMENTWISE_OPS: Record<string, OpDef> = {
   LeakyRelu: unary((x, ctx) => tf.leakyRelu(x, ctx.node.attrs.float('alpha', 0.01))),
   Clip: unary((x, ctx, inputs) => {
     const [lo, hi] = clipBounds(ctx, inputs);
+    if (x.dtype !== 'float32') return clipInts(x, lo, hi);
     return lo === 0 && hi === 6 ? tf.relu6(x) : tf.clipByValue(x, lo, hi);
   }),
   HardSigmoid: unary((x, ctx) =>

@@ -43,7 +43,9 @@ function poolGeometry(ctx: OpContext, x: tf.Tensor4D): PoolGeometry {
 
 function maxPool(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   if (ctx.node.outputs.length > 1 && ctx.node.outputs[1]) ctx.fail('the Indices output of MaxPool is not supported');
-  const x = nhwc(ctx, required(ctx, inputs, 0, 'X'));
+  const input = nhwc(ctx, required(ctx, inputs, 0, 'X'));
+  // Integer images (uint8, int8) pool as floats: tfjs-backend-wasm pools only float32.
+  const x = input.dtype === 'float32' ? input : tf.cast(input, 'float32');
   const g = poolGeometry(ctx, x);
   const [t, l, b, r] = g.pads;
   const uniform = t === l && t === b && t === r;
@@ -52,7 +54,8 @@ function maxPool(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   const y = uniform
     ? tf.maxPool(x, g.kernel, run, t)
     : tf.maxPool(tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]], LOWEST), g.kernel, run, 'valid');
-  return [tensor(subsample(y, after), true)];
+  const pooled = subsample(y, after);
+  return [tensor(input.dtype === 'float32' ? pooled : tf.cast(pooled, input.dtype), true)];
 }
 
 /** How many cells each average-pool window divides by (PyTorch's and onnxruntime's rule). */
@@ -128,6 +131,7 @@ interface BatchNormWeights {
 }
 
 function prepareBatchNorm(ctx: OpContext, inputs: (Value | undefined)[]): BatchNormWeights {
+  if (ctx.node.attrs.int('training_mode', 0) === 1) ctx.fail('training_mode 1 (batch statistics) is not supported: export the model in inference mode');
   const eps = ctx.node.attrs.float('epsilon', 1e-5);
   const get = (i: number, what: string) => {
     const v = inputs[i];
@@ -189,7 +193,8 @@ function gemm(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   if (k1 !== k2) ctx.fail(`inner sizes differ: [${a.shape.join(', ')}] × [${b.shape.join(', ')}]`);
   const cValue = inputs[2];
   const c = cValue ? logical(ctx, cValue) : undefined;
-  if (alpha === 1 && beta === 1 && c && c.rank === 1 && !transposeA && !transposeB && !ctx.differentiable) {
+  // The fused bias must be a full row: tfjs-backend-wasm does not broadcast a one-element C.
+  if (alpha === 1 && beta === 1 && c && c.rank === 1 && c.shape[0] === b.shape[1] && !transposeA && !transposeB && !ctx.differentiable) {
     return [tensor(tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c }))];
   }
   let y: tf.Tensor = tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, transposeA, transposeB);

@@ -242,6 +242,14 @@ function identity(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   return [v];
 }
 
+/** Dropout as in inference: the identity. Training mode with a ratio above 0 (random masks) is refused. */
+function dropout(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
+  const training = inputs[2] ? hostData(ctx, inputs[2], 'training_mode')[0] : 0;
+  const ratio = inputs[1] ? hostData(ctx, inputs[1], 'ratio')[0] : 0.5;
+  if (training && ratio > 0) ctx.fail(`training_mode true with ratio ${ratio} drops random values: export the model in inference mode`);
+  return identity(ctx, inputs);
+}
+
 function pad(ctx: OpContext, inputs: (Value | undefined)[]): Value[] {
   const v = required(ctx, inputs, 0, 'data');
   const rank = rankOf(v);
@@ -322,7 +330,7 @@ export const SHAPE_OPS: Record<string, OpDef> = {
   Squeeze: { run: squeeze },
   Constant: { run: (ctx) => constant(ctx) },
   Identity: { run: identity },
-  Dropout: { run: identity },
+  Dropout: { run: dropout },
   Pad: { run: pad },
   Cast: { run: cast },
 };
