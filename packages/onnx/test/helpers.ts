@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { npyToFloat32, parseNpy, Random, selectBackend } from '@xai/core';
-import { OnnxClassifier, type OnnxModel } from '../src/classifier.js';
+import { OnnxClassifier } from '../src/classifier.js';
+import type { OnnxModel } from '../src/open.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The shared golden fixtures (read by path: @xai/testing depends on this package). */

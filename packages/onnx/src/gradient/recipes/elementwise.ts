@@ -10,6 +10,14 @@ function unary(factor: (ctx: BackwardContext, x: string, y: string) => string): 
 
 const passThrough: BackwardRecipe = (ctx) => [ctx.gradOut()];
 
+/** Inference Dropout passes everything; a training-mode one (random masks) is refused. */
+const dropout: BackwardRecipe = (ctx) => {
+  const mode = ctx.node.inputs[2];
+  const training = mode ? ctx.constant(mode) : undefined;
+  if (mode && (!training || training.data[0] !== 0)) ctx.fail('training_mode may be set; only inference Dropout (the identity) is supported');
+  return [ctx.gradOut()];
+};
+
 /** `g · [x > 0]`: PyTorch's ReLU backward (nothing passes at exactly 0). */
 const relu: BackwardRecipe = (ctx) => [ctx.emit.passWhere(ctx.emit.op('Greater', [ctx.node.inputs[0], ctx.emit.scalar(0)]), ctx.gradOut()!)];
 
@@ -120,7 +128,7 @@ const where: BackwardRecipe = (ctx) => {
 
 export const ELEMENTWISE_RECIPES: Record<string, BackwardRecipe> = {
   Identity: passThrough,
-  Dropout: passThrough,
+  Dropout: dropout,
   Cast: passThrough,
   Relu: relu,
   Clip: clip,

@@ -95,7 +95,9 @@ const gather: BackwardRecipe = (ctx) => {
     pads[axis + xs.length] = size - picks[0] - 1;
     return [e.op('Pad', [e.unsqueeze(g, [axis]), e.ints(pads)])];
   }
-  if (indices.shape.length !== 1) ctx.fail('indices of rank above 1 are not supported');
+  // Indices of rank r put r axes where the gathered one was: merged into one (the leading axes,
+  // which may be the batch, copied as they are).
+  const merged = indices.shape.length === 1 ? g : e.reshape(g, e.ints([...xs.slice(0, axis).map(() => 0), picks.length, ...xs.slice(axis + 1)]));
   // Move the gathered axis last, multiply by the [picks, size] one-hot, and move it back.
   const rank = xs.length;
   const toLast = [...Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis), axis];
@@ -103,7 +105,7 @@ const gather: BackwardRecipe = (ctx) => {
   toLast.forEach((p, i) => (back[p] = i));
   const oneHot = new Float32Array(picks.length * size);
   picks.forEach((p, r) => (oneHot[r * size + p] = 1));
-  const moved = e.op('MatMul', [e.transpose(g, toLast), e.floats(oneHot, [picks.length, size])]);
+  const moved = e.op('MatMul', [e.transpose(merged, toLast), e.floats(oneHot, [picks.length, size])]);
   return [e.transpose(moved, back)];
 };
 
