@@ -61,11 +61,11 @@ export class GradientTestClassifier implements Classifier {
   async inputGradients(batch: tf.Tensor4D, classes: number | readonly number[], options: InputGradientOptions = {}): Promise<tf.Tensor4D> {
     this.gradientCalls++;
     this.imagesDifferentiated += batch.shape[0];
-    this.guidedCalls.push(options.guided ?? false);
+    this.guidedCalls.push(options.rule === 'guided');
     const rows = batch.shape[0];
     const perRow = typeof classes === 'number' ? Array<number>(rows).fill(classes) : [...classes];
     if (perRow.length !== rows) throw new Error(`inputGradients: ${perRow.length} classes for ${rows} rows`);
-    const relu = options.guided ? guidedRelu : tf.relu;
+    const relu = options.rule === 'guided' ? guidedRelu : tf.relu;
     return tf.tidy(() => {
       const pick = tf.oneHot(tf.tensor1d(perRow, 'int32'), this.numClasses);
       const f = (x: tf.Tensor) => tf.sum(tf.mul(this.network(x as tf.Tensor4D, relu), pick));
