@@ -8,6 +8,7 @@ import { defaultFeatureLayer, XaiError } from '@xai/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { buildGradientGraph } from '../src/gradient/build.js';
+import { OrtGradients } from '../src/gradient/engine.js';
 import { onnx } from '../src/proto.js';
 import { loadOnnxModel, type OnnxClassifier } from '../src/node/index.js';
 import { FIXTURES, GOLDEN, TOKENS, nchwToNhwc, readNpy, relativeError, seeded, toNchw, tokenManifest, useBackend, whiteBox } from './helpers.js';
@@ -160,6 +161,47 @@ describe('gradient graph on onnxruntime: model contracts', () => {
     x.dispose();
     reference.dispose();
     fast.dispose();
+  });
+});
+
+describe('gradient runs that do not fit', () => {
+  it('a batch onnxruntime cannot allocate runs again in halves, to the same gradients', async () => {
+    await useBackend('cpu');
+    const model = await whiteBox(loadOnnxModel(join(GOLDEN, 'model.onnx'), { engine: 'tfjs' }));
+    const records = (model as unknown as { shapes(): Map<string, { shape: number[] }> }).shapes();
+    const forward = { bytes: new Uint8Array(readFileSync(join(GOLDEN, 'model.onnx'))), name: 'm', inputName: 'input', outputName: 'logits', shapeOf: (n: string) => records.get(n)?.shape };
+    const sizes: number[] = [];
+    const open = (limit: number) => async (graph: { bytes: Uint8Array }) => {
+      const session = await ort.InferenceSession.create(graph.bytes);
+      return {
+        engine: 'test',
+        run: () => Promise.reject(new Error('unused')),
+        runFeeds: async (feeds: Record<string, { data: Float32Array; dims: number[] }>, fetch: readonly string[]) => {
+          const rows = feeds.input.dims[0];
+          sizes.push(rows);
+          if (rows > limit) throw new Error(`onnxruntime failed to run the model: Failed to allocate memory for requested buffer of size ${rows * 1e9}`);
+          const out = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)])), [...fetch]);
+          return Object.fromEntries(fetch.map((name) => [name, { data: out[name].data as Float32Array, dims: [...out[name].dims] }]));
+        },
+        dispose: () => session.release(),
+      };
+    };
+    const rows = 5;
+    const images = Float32Array.from({ length: rows * 3 * 64 * 64 }, seeded(3));
+    const seeds = new Float32Array(rows * 4).map((_, i) => (i % 4 === (Math.floor(i / 4) % 4) ? 1 : 0));
+    const request = { input: true, layers: [{ label: 'layer4', value: model.resolveLayer('layer4').output }] };
+    const whole = await new OrtGradients(forward, open(rows), 'test', 4).run(request, images, [1, 3, 64, 64], seeds, rows);
+    sizes.length = 0;
+    const split = await new OrtGradients(forward, open(2), 'test', 4).run(request, images, [1, 3, 64, 64], seeds, rows);
+    expect(sizes).toEqual([5, 3, 2, 1, 2]);
+    expect(split.input!.dims).toEqual([5, 3, 64, 64]);
+    expect(relativeError(split.input!.data, whole.input!.data)).toBeLessThan(1e-6);
+    expect(relativeError(split.gradients.layer4.data, whole.gradients.layer4.data)).toBeLessThan(1e-6);
+    expect(relativeError(split.logits, whole.logits)).toBeLessThan(1e-6);
+    // Other errors are not retried.
+    const broken = new OrtGradients(forward, async () => ({ engine: 'test', run: () => Promise.reject(new Error('unused')), runFeeds: () => Promise.reject(new Error('Invalid rank')), dispose: async () => undefined }), 'test', 4);
+    await expect(broken.run(request, images, [1, 3, 64, 64], seeds, rows)).rejects.toThrow('Invalid rank');
+    model.dispose();
   });
 });
 

@@ -62,31 +62,35 @@ export class OrtGradients {
 
   /**
    * One pass over `rows` images (`images`: the model's layout, `imageDims` of one row with batch
-   * 1) seeded by `seeds` (`[rows, K]`). The runner may take `images` and `seeds` over.
+   * 1) seeded by `seeds` (`[rows, K]`). A batch onnxruntime has no memory for runs again in halves.
    */
   async run(request: GradientRunRequest, images: Float32Array, imageDims: readonly number[], seeds: Float32Array, rows: number): Promise<GradientPass> {
     const { runner, graph } = await this.session(request);
     const k = this.numClasses;
     if (seeds.length !== rows * k) throw new XaiError(`gradient seeds: expected ${rows}×${k} values, got ${seeds.length}`);
     const perImage = images.length / rows;
-    const unit = this.fixedBatch ?? rows;
     const names = graph.names;
     const fetch = [names.logits, ...Object.values(names.activations), ...Object.values(names.gradients), ...(names.inputGradient ? [names.inputGradient] : [])];
     const parts: Record<string, OrtValue>[] = [];
-    for (let start = 0; start < rows; start += unit) {
-      const n = Math.min(unit, rows - start);
-      let x = unit === rows ? images : images.slice(start * perImage, (start + n) * perImage);
-      let s = unit === rows ? seeds : seeds.slice(start * k, (start + n) * k);
-      if (n < unit) {
-        x = padded(x, unit * perImage);
-        s = padded(s, unit * k);
+    /** Rows `start … start + n` in one run (padded to the fixed batch); halved while onnxruntime runs out of memory. */
+    const runRows = async (start: number, n: number): Promise<void> => {
+      const size = this.fixedBatch ?? n;
+      // Copies: the runner takes its feeds over, and a run that fails is tried again in halves.
+      const x = padded(images.subarray(start * perImage, (start + n) * perImage), size * perImage);
+      const s = padded(seeds.subarray(start * k, (start + n) * k), size * k);
+      let out: Record<string, OrtValue>;
+      try {
+        out = await runner.runFeeds({ [names.image]: { data: x, dims: [size, ...imageDims.slice(1)] }, [names.seed]: { data: s, dims: [size, k] } }, fetch);
+      } catch (error) {
+        if (this.fixedBatch || n === 1 || !isOutOfMemory(error)) throw error;
+        const half = Math.ceil(n / 2);
+        await runRows(start, half);
+        return runRows(start + half, n - half);
       }
-      const out = await runner.runFeeds(
-        { [names.image]: { data: x, dims: [unit, ...imageDims.slice(1)] }, [names.seed]: { data: s, dims: [unit, k] } },
-        fetch,
-      );
-      parts.push(n < unit ? Object.fromEntries(Object.entries(out).map(([name, v]) => [name, firstRows(v, n)])) : out);
-    }
+      parts.push(n < size ? Object.fromEntries(Object.entries(out).map(([name, v]) => [name, firstRows(v, n)])) : out);
+    };
+    const unit = this.fixedBatch ?? rows;
+    for (let start = 0; start < rows; start += unit) await runRows(start, Math.min(unit, rows - start));
     const joined = (name: string) => joinRows(parts.map((p) => p[name]));
     const byLabel = (list: Record<string, string>) => Object.fromEntries(Object.entries(list).map(([label, name]) => [label, joined(name)]));
     return {
@@ -105,6 +109,12 @@ export class OrtGradients {
   }
 }
 
+/** onnxruntime's words when an allocation fails. */
+function isOutOfMemory(error: unknown): boolean {
+  return /Failed to allocate|bad_alloc|out of memory/i.test((error as Error)?.message ?? '');
+}
+
+/** `values` copied into a new array of `length` (zeros after them). */
 function padded(values: Float32Array, length: number): Float32Array {
   const out = new Float32Array(length);
   out.set(values);
