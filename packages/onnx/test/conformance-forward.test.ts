@@ -64,13 +64,14 @@ describe('forward conformance with ONNX backend node tests', () => {
   const knownSeen: string[] = [];
 
   afterAll(() => {
-    const lines = [...rows].map(([op, r]) => `${op.padEnd(20)} ${String(r.cases).padStart(5)} ${String(r.passed).padStart(6)} ${String(r.known).padStart(5)}`);
-    const total = [...rows.values()].reduce((t, r) => ({ cases: t.cases + r.cases, passed: t.passed + r.passed, known: t.known + r.known }), { cases: 0, passed: 0, known: 0 });
+    const line = (op: string, r: Row) => `${op.padEnd(20)} ${String(r.cases).padStart(5)} ${String(r.passed).padStart(6)} ${String(r.known).padStart(5)}`;
+    const total: Row = { cases: 0, passed: 0, known: 0 };
+    for (const r of rows.values()) (['cases', 'passed', 'known'] as const).forEach((k) => (total[k] += r[k]));
     console.log(
       [
         `${'op'.padEnd(20)} cases passed known`,
-        ...lines,
-        `${'total'.padEnd(20)} ${String(total.cases).padStart(5)} ${String(total.passed).padStart(6)} ${String(total.known).padStart(5)}`,
+        ...[...rows].map(([op, r]) => line(op, r)),
+        line('total', total),
         '',
         'known failures (conformance/known.json), with the first error seen:',
         ...knownSeen,

@@ -80,9 +80,9 @@ function readTensor(path: string, name: string): CaseTensor {
 }
 
 /**
- * Lists ONNX's node tests, newest opset ONNX ships here (1.12 in Debian 12: opsets 1–17).
- * `filter` sees each case's name, op and opset before its data is read. Throws with an install
- * hint when the tests are not installed.
+ * ONNX's node tests as installed (Debian 12 ships ONNX 1.12's: opsets 1–17, 932 models), one
+ * case per data set, in name order. `filter` sees each case's name, op and opset before its data
+ * is read. Throws with an install hint when the tests are not installed.
  */
 export function conformanceCases(filter?: (info: CaseInfo) => boolean): ConformanceCase[] {
   const root = nodeTestsDir();
