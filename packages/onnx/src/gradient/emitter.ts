@@ -126,10 +126,10 @@ export class Emitter {
   reduceSum(x: string, axes: readonly number[], keepdims: boolean): string {
     return this.op('ReduceSum', [x, this.ints(axes)], { keepdims: keepdims ? 1 : 0 });
   }
-  /** ReduceMean and ReduceMax take `axes` as an attribute below opset 18 and as an input from it. */
-  reduce(op: 'ReduceMean' | 'ReduceMax', x: string, axes: readonly number[], keepdims: boolean): string {
-    if (this.opset >= 18) return this.op(op, [x, this.ints(axes)], { keepdims: keepdims ? 1 : 0 });
-    return this.op(op, [x], { axes, keepdims: keepdims ? 1 : 0 });
+  /** ReduceMean takes `axes` as an attribute below opset 18 and as an input from it. */
+  reduceMean(x: string, axes: readonly number[], keepdims: boolean): string {
+    if (this.opset >= 18) return this.op('ReduceMean', [x, this.ints(axes)], { keepdims: keepdims ? 1 : 0 });
+    return this.op('ReduceMean', [x], { axes, keepdims: keepdims ? 1 : 0 });
   }
   /** The sum of gradient contributions. */
   sum(parts: readonly string[]): string {

@@ -271,7 +271,7 @@ const layerNormalization: BackwardRecipe = (ctx) => {
   const axis = normaliseAxis(ctx.node.attrs.int('axis', -1), rank);
   const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);
   const epsilon = ctx.node.attrs.float('epsilon', 1e-5);
-  const mean = (v: string) => e.reduce('ReduceMean', v, axes, true);
+  const mean = (v: string) => e.reduceMean(v, axes, true);
   const centred = e.sub(x, mean(x));
   const inverse = e.op('Reciprocal', [e.op('Sqrt', [e.add(mean(e.mul(centred, centred)), e.scalar(epsilon))])]);
   const normalised = e.mul(centred, inverse);
