@@ -6,7 +6,8 @@ window in row-major order (PyTorch's rule), padding never winning.
 Each case is made the way tiny-chelsea was: a small ResNet with torchvision's module names
 (conv1 3×3 stride 2, bn1, relu, maxpool 3×3 stride 2 pad 1, layer1…layer4 of two BasicBlocks,
 avgpool, fc), 4 classes, seeded random weights (batch-norm statistics too), exported to ONNX
-(opset 13, dynamic batch, input `input`, output `logits`). The picture is resized with PIL's
+(opset 13, dynamic batch, input `input`, output `logits`). Batch norm is folded into the
+convolutions first, as the exporter would, so that the references do the ONNX file's arithmetic. The picture is resized with PIL's
 bilinear filter, scaled to [0, 1] and normalised with ImageNet's mean and std.
 
 References are computed with plain torch autograd, which is what Captum computes (Captum is not
@@ -29,6 +30,7 @@ Usage (Debian's python3-torch, python3-torchvision, python3-skimage; pyenv's pyt
 references with the Captum outputs shipped in tiny-chelsea/baselines/ (nothing is written).
 """
 import argparse
+import copy
 import json
 import pathlib
 import sys
@@ -39,6 +41,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 from skimage import data as skdata
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 from torchvision.models.resnet import BasicBlock
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / 'fixtures'
@@ -93,6 +96,24 @@ def randomise(model, seed):
                 m.bias.copy_((torch.rand(m.bias.shape, generator=g) - 0.5) * 0.3)
                 m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.06)
                 m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) * 0.7 + 0.55)
+    return model.eval()
+
+
+def folded(model):
+    """The network with every batch norm folded into the convolution before it, as the ONNX
+    exporter folds them: references and export then do the same arithmetic (folding changes
+    rounding, enough to flip a max-pool window whose two largest values differ by 1e-6)."""
+    model = copy.deepcopy(model)
+    model.conv1 = fuse_conv_bn_eval(model.conv1, model.bn1)
+    model.bn1 = nn.Identity()
+    for stage in (model.layer1, model.layer2, model.layer3, model.layer4):
+        for block in stage:
+            block.conv1 = fuse_conv_bn_eval(block.conv1, block.bn1)
+            block.bn1 = nn.Identity()
+            block.conv2 = fuse_conv_bn_eval(block.conv2, block.bn2)
+            block.bn2 = nn.Identity()
+            if block.downsample is not None:
+                block.downsample = nn.Sequential(fuse_conv_bn_eval(block.downsample[0], block.downsample[1]))
     return model.eval()
 
 
@@ -237,7 +258,7 @@ def make_case(name, picture, source, size, widths, seed):
     out = FIXTURES / name
     (out / 'baselines').mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
-    model = randomise(TinyResNet(widths), seed)
+    model = folded(randomise(TinyResNet(widths), seed))
     resized, x = preprocess(picture(), size)
     with torch.no_grad():
         logits = model(torch.from_numpy(x))
@@ -261,6 +282,7 @@ def make_case(name, picture, source, size, widths, seed):
         'std': STD,
         'n_classes': NUM_CLASSES,
         'widths': list(widths),
+        'batch_norm': 'folded into the convolutions, before the references and the export',
         'seed': seed,
         'top_class': cls,
         'files': {
