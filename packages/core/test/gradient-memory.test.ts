@@ -184,4 +184,26 @@ describe('input gradients when the wasm heap runs out', () => {
     tf.dispose([again, x]);
     model.dispose();
   });
+
+  it('with a fixed batch, which cannot be split, says that the model’s batch does not fit', async () => {
+    await useBackend('wasm');
+    const model = { ...smallNet(), fixedBatch: 2 };
+    const x = tf.tensor4d(seeded([3, SIZE, SIZE, 3], 8, 1), [3, SIZE, SIZE, 3]);
+    const before = tf.memory().numTensors;
+    const restore = smallHeap(tf.memory().numBytes + 2000);
+    let error: unknown;
+    try {
+      await inputGradientsOf(model, x, 1);
+    } catch (e) {
+      error = e;
+    } finally {
+      restore();
+    }
+    expect((error as Error).message).toMatch(
+      /^the input gradient of a batch of 2 12×12×3 images \(the model's fixed batch size\) does not fit in the memory of the wasm backend \(.*\); use a backend with more memory \(cpu, tfjs-node\), a model exported with a dynamic batch or a smaller input size$/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    model.dispose();
+  });
 });

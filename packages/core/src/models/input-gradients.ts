@@ -88,8 +88,16 @@ export async function inputGradientsOf(
   const parts: tf.Tensor4D[] = [];
   try {
     if (model.fixedBatch) {
+      // The model takes batches of one size only: nothing to split.
       const unit = model.fixedBatch;
-      for (let start = 0; start < total; start += unit) parts.push(withRules(() => chunkGradient(start, Math.min(unit, total - start), unit)));
+      for (let start = 0; start < total; start += unit) {
+        try {
+          parts.push(watchMemory(() => withRules(() => chunkGradient(start, Math.min(unit, total - start), unit))).value);
+        } catch (error) {
+          if (error instanceof OutOfMemoryError) throw tooLargeForMemory(model, error, unit);
+          throw error;
+        }
+      }
     } else {
       const budget = gradientMemoryBudget();
       // Unknown cost per row: a first chunk of one row measures it (when the batch is larger).
@@ -122,11 +130,13 @@ export async function inputGradientsOf(
   }
 }
 
-function tooLargeForMemory(model: InputGradientModel, error: OutOfMemoryError): XaiError {
+/** What to say when the smallest chunk there can be (one image, or the model's fixed batch) does not fit. */
+function tooLargeForMemory(model: InputGradientModel, error: OutOfMemoryError, fixedBatch?: number): XaiError {
   const { height, width, channels } = model.input;
+  const what = fixedBatch ? `a batch of ${fixedBatch} ${height}×${width}×${channels} images (the model's fixed batch size)` : `one ${height}×${width}×${channels} image`;
   return new XaiError(
-    `the input gradient of one ${height}×${width}×${channels} image does not fit in the memory of the ${error.backend} backend ` +
-      `(${error.message}); use a backend with more memory (cpu, tfjs-node) or a smaller input size`,
+    `the input gradient of ${what} does not fit in the memory of the ${error.backend} backend ` +
+      `(${error.message}); use a backend with more memory (cpu, tfjs-node)${fixedBatch ? ', a model exported with a dynamic batch' : ''} or a smaller input size`,
     { cause: error },
   );
 }
