@@ -24,7 +24,7 @@ const MASK_METHODS = new Set(['rise', 'rise-gaussian']);
 const GENERAL: Record<string, OptionSpec> = {
   layer: { type: 'string', value: 'NAME[,NAME]', description: 'layer methods: the layer(s) (default: the last feature map before the head; `xai layers` lists them)' },
   class: { type: 'string', value: 'top|INDEX|NAME|LIST|all', description: 'the class(es) to explain', default: 'top' },
-  'batch-size': { type: 'string', value: 'B', description: 'images per forward batch', default: '32' },
+  'batch-size': { type: 'string', value: 'B', description: 'images per forward batch; gradient methods on wasm run it in parts that fit the 4 GiB heap (a gradient keeps every activation)', default: '32' },
 };
 
 /** The methods' parameters as flags (one per name, shared by the methods that take it), made from the registry. */

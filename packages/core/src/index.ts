@@ -28,5 +28,6 @@ export * from './methods/index.js';
 export { ensureGradients } from './backend/register-gradients.js';
 export { withGuidedRelu, GUIDED_RELU_GRADIENT } from './backend/guided-relu.js';
 export { withoutWeightGradients } from './backend/no-weight-gradients.js';
+export { OutOfMemoryError, WASM_HEAP_MAX, gradientMemoryBudget, setGradientMemoryBudget, watchMemory } from './backend/memory.js';
 export { inputGradientsOf, classesPerRow, type InputGradientModel } from './models/input-gradients.js';
 export * from './pool/index.js';

@@ -12,9 +12,9 @@ describe('selectBackend', () => {
     expect(choice.skipped[0].reason).toBe('not installed');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
     expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeDefined();
-    // wasm has its own Conv2DBackpropInput; ours replaces it (and says so).
+    // wasm has its own Conv2DBackpropInput and MaxPoolGrad; ours replace them (and it says so).
     expect(choice.addedKernels).toEqual([
-      'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'Conv2DBackpropInput',
+      'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'Conv2DBackpropInput', 'MaxPoolGrad',
     ]);
   });
 

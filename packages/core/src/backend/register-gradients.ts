@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { XaiError } from '../errors.js';
+import { registerGradientKernels } from './kernels/register.js';
 
 let registering: Promise<void> | undefined;
 
@@ -7,11 +8,16 @@ let registering: Promise<void> | undefined;
  * Makes sure tfjs's gradient functions are registered; tfjs-core registers none by itself.
  * Bundlers load tfjs-core's own registration module. Node cannot (that module is ESM without file
  * extensions), so there the tfjs-layers package, whose Node build registers them all, is loaded.
+ * Also registers the active backend's gradient kernels (`registerGradientKernels`), so that a
+ * backend the caller set with `tf.setBackend` rather than `selectBackend` computes gradients
+ * right too (wasm's own MaxPoolGrad does not).
  */
-export function ensureGradients(): Promise<void> {
-  if (tf.getGradient('Conv2D') && tf.getGradient('Sum')) return Promise.resolve();
-  registering ??= register();
-  return registering;
+export async function ensureGradients(): Promise<void> {
+  if (!(tf.getGradient('Conv2D') && tf.getGradient('Sum'))) {
+    registering ??= register();
+    await registering;
+  }
+  registerGradientKernels(tf.getBackend());
 }
 
 const importOptional = (specifier: string) => import(/* @vite-ignore */ specifier);

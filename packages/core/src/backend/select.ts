@@ -68,8 +68,9 @@ export async function selectBackend(
   for (const candidate of wanted) {
     const reason = await activate(candidate);
     if (reason === undefined) {
-      await ensureGradients();
+      // Before ensureGradients, which registers them too (and would leave nothing to report).
       const addedKernels = registerGradientKernels(candidate.backend);
+      await ensureGradients();
       return { id: candidate.id, backend: tf.getBackend(), skipped, addedKernels };
     }
     skipped.push({ id: candidate.id, reason });
