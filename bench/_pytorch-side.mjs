@@ -1,4 +1,4 @@
-// What the benchmarks against plain PyTorch (cam-speed, attribution-speed, vs-torch) share: each
+// What the benchmarks against PyTorch (cam-speed, attribution-speed, vs-torch, grad-vs-torch) share: each
 // runs a script under bench/torch/, then the same computation on the weights and input it wrote.
 // Not a benchmark itself: scripts/bench.mjs skips files whose name starts with `_`.
 import { spawn, spawnSync } from 'node:child_process';
@@ -96,8 +96,8 @@ export async function loadOurSide({ tf, core, loadOnnxModel, dir, onnxPath, torc
   const top = (await core.topClasses(model, image, 1))[0];
   if (top !== torchTarget) console.log(`NOTE: our top class is ${top}, PyTorch's ${torchTarget}`);
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT').catch(() => '?');
-  console.log(`ours: predict on ${model.engine} (${ortThreads} threads); activations, gradients and forwardFrom on tfjs ` +
-    `${selected.backend} (SIMD ${simd}, 1 thread)`);
+  console.log(`ours: predict on ${model.engine} (${ortThreads} threads); activations and gradients on ${model.gradientEngine}; ` +
+    `forwardFrom on tfjs ${selected.backend} (SIMD ${simd}, 1 thread)`);
   const torchLogits = readNpyFloat32(core, `${dir}/logits.npy`);
   const ortLogits = await logitsOf((x) => model.predict(x), image);
   const tfjsLogits = await logitsOf((x) => model.predictTfjs(x), image);
@@ -172,6 +172,23 @@ export function relativeMaxDiff(values, expected) {
   let scale = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
   return maxAbsDiff(values, expected) / scale;
+}
+
+/**
+ * max |ours − ref| / max |ref| for an attribution: ours NHWC `[H][W][C]` (a map's
+ * `attribution.data`), ref PyTorch's NCHW `[1][C][H][W]` (`channels` planes of `plane` values).
+ */
+export function relativeDiffNhwcNchw(ours, ref, channels, plane) {
+  let diff = 0;
+  let scale = 0;
+  for (let c = 0; c < channels; c++) {
+    for (let p = 0; p < plane; p++) {
+      const r = ref[c * plane + p];
+      diff = Math.max(diff, Math.abs(ours[p * channels + c] - r));
+      scale = Math.max(scale, Math.abs(r));
+    }
+  }
+  return diff / scale;
 }
 
 /** The middle value (the upper middle for an even count). */

@@ -16,8 +16,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
-  failWith, fmt, loadOurSide, parseArgs, printLoadChange, printMachine, requireBuilt, requirePytorch, root, runPythonJson,
-  timeRuns, warmUp,
+  failWith, fmt, loadOurSide, parseArgs, printLoadChange, printMachine, relativeDiffNhwcNchw, requireBuilt, requirePytorch, root,
+  runPythonJson, timeRuns, warmUp,
 } from './_pytorch-side.mjs';
 
 const args = parseArgs(process.argv.slice(2));
@@ -101,17 +101,5 @@ async function timeMethod(method, params) {
 function relativeDiff(map, path) {
   const array = core.parseNpy(new Uint8Array(readFileSync(path)), path);
   if (array.shape.join('×') !== '1×3×224×224') throw new Error(`${path}: expected 1×3×224×224, got ${array.shape.join('×')}`);
-  const ref = core.npyToFloat32(array);
-  const ours = map.attribution.data;
-  const plane = 224 * 224;
-  let diff = 0;
-  let scale = 0;
-  for (let c = 0; c < 3; c++) {
-    for (let p = 0; p < plane; p++) {
-      const r = ref[c * plane + p];
-      diff = Math.max(diff, Math.abs(ours[p * 3 + c] - r));
-      scale = Math.max(scale, Math.abs(r));
-    }
-  }
-  return diff / scale;
+  return relativeDiffNhwcNchw(map.attribution.data, core.npyToFloat32(array), 3, 224 * 224);
 }

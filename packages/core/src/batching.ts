@@ -176,8 +176,23 @@ export async function scoped<T>(work: () => Promise<T> | T): Promise<T> {
     result = await work();
     return result;
   } finally {
-    tf.engine().endScope(result as tf.TensorContainer);
+    // Not endScope(result): tfjs would walk every element of the typed arrays a step returns
+    // (and add each value to a Set), seconds for a batch of gradients.
+    tf.engine().endScope(tensorsIn(result));
   }
+}
+
+/**
+ * The tensors in `value`, found as tfjs's own walk finds them (arrays and any object's enumerable
+ * properties, to any depth), except that typed arrays and buffers are not stepped through.
+ */
+function tensorsIn(value: unknown, found: tf.Tensor[] = [], seen = new Set<object>()): tf.Tensor[] {
+  if (value instanceof tf.Tensor) found.push(value);
+  else if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !(value instanceof ArrayBuffer) && !seen.has(value)) {
+    seen.add(value);
+    for (const key in value) tensorsIn((value as Record<string, unknown>)[key], found, seen);
+  }
+  return found;
 }
 
 export function checkBatchSize(batchSize: number): number {

@@ -98,6 +98,23 @@ describe('runBatched', () => {
     expect(tf.memory().numTensors).toBe(before + 1);
     kept.dispose();
   });
+
+  it('scoped() keeps the tensors anywhere in what it returns, and does not step through typed arrays', async () => {
+    const before = tf.memory().numTensors;
+    // Two million distinct values: tfjs's own walk (endScope(result)) takes seconds over them.
+    const values = Float32Array.from({ length: 2_000_000 }, (_, i) => i);
+    const start = performance.now();
+    const result = await scoped(async () => {
+      tf.ones([3]);
+      await Promise.resolve();
+      return { values, nested: [{ a: tf.zeros([2]) }], map: new Map([['b', 1]]), b: tf.scalar(1) };
+    });
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(result.values).toBe(values);
+    expect(tf.memory().numTensors).toBe(before + 2);
+    expect(result.nested[0].a.isDisposed || result.b.isDisposed).toBe(false);
+    tf.dispose([result.nested[0].a, result.b]);
+  });
 });
 
 describe('runPipelined', () => {
