@@ -23,7 +23,10 @@ interface SaturatedCase {
 const caseDir = (name: string) => join(GOLDEN, '..', name);
 const readCase = (name: string) => JSON.parse(readFileSync(join(caseDir(name), 'case.json'), 'utf8')) as SaturatedCase;
 
-describe.each(BACKENDS)('input gradients of pictures with flat regions on %s', (backend) => {
+// The tfjs graph on each backend, and onnxruntime's gradient graph (MaxPool's own indices).
+const PATHS = [...BACKENDS.map((b) => [b, 'tfjs'] as const), ['cpu', 'onnxruntime'] as const];
+
+describe.each(PATHS)('input gradients of pictures with flat regions on %s, engine %s', (backend, engine) => {
   describe.each(CASES)('%s', (name) => {
     const info = readCase(name);
     const [height, width] = info.input_size;
@@ -31,7 +34,7 @@ describe.each(BACKENDS)('input gradients of pictures with flat regions on %s', (
     let x: tf.Tensor4D;
     beforeAll(async () => {
       await useBackend(backend);
-      model = await whiteBox(loadOnnxModel(join(caseDir(name), 'model.onnx'), { engine: 'tfjs' }));
+      model = await whiteBox(loadOnnxModel(join(caseDir(name), 'model.onnx'), { engine }));
       x = nchwToNhwc(readNpy(join(caseDir(name), 'input.npy')));
       // A first gradient may cache constants on the graph: made here, not inside a measured test.
       tf.dispose(await model.inputGradients(x, info.top_class));
@@ -56,7 +59,7 @@ describe.each(BACKENDS)('input gradients of pictures with flat regions on %s', (
       const abs = tf.abs(g);
       const error = relativeError(await toNchw(g), signed.data);
       const absError = relativeError(await toNchw(abs), saliency.data);
-      console.log(`${name} on ${backend}: gradient max error ${error.toExponential(2)} × max|ref|`);
+      console.log(`${name} on ${backend}, ${engine}: gradient max error ${error.toExponential(2)} × max|ref|`);
       tf.dispose([g, abs]);
       expect(tf.memory().numTensors).toBe(before);
       expect(error).toBeLessThan(TOL);
@@ -68,7 +71,7 @@ describe.each(BACKENDS)('input gradients of pictures with flat regions on %s', (
       const before = tf.memory().numTensors;
       const g = await model.inputGradients(x, info.top_class, { rule: 'guided' });
       const error = relativeError(await toNchw(g), reference.data);
-      console.log(`${name} on ${backend}: guided backprop max error ${error.toExponential(2)} × max|ref|`);
+      console.log(`${name} on ${backend}, ${engine}: guided backprop max error ${error.toExponential(2)} × max|ref|`);
       g.dispose();
       expect(tf.memory().numTensors).toBe(before);
       expect(error).toBeLessThan(TOL);
