@@ -134,6 +134,22 @@ describe('gradients of ONNX models on onnxruntime-web', () => {
     await screenshot(page, `13-onnx-gradients-${method}`);
   });
 
+  test.each([
+    ['integrated-gradients', { steps: 1024, rule: 'gausslegendre' }, '4'],
+    ['rise', { n: 50_000 }, '32'],
+  ] as const)('Cancel stops %s on onnxruntime-web between two batches', async (method, params, batch) => {
+    await chooseMethod(page, method, params);
+    await page.fill('#batch-size', batch);
+    await page.click('#explain');
+    await page.waitForFunction(() => Number((document.getElementById('progress') as HTMLProgressElement).value) > 0, undefined, { timeout: 30_000 });
+    const started = Date.now();
+    await page.click('#cancel');
+    await idle(page, 20_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await visibleMessage(page)).toBe('Cancelled.');
+    await page.fill('#batch-size', '');
+  });
+
   test('the page and its workers logged no error', () => {
     expect(problems).toEqual([]);
   });

@@ -17,6 +17,15 @@ class Recorder {
     this.calls.push('predict');
     return 'logits' as never;
   }
+  get predictValues(): (() => Promise<never>) | undefined {
+    return this.host
+      ? async () => {
+          this.calls.push('predictValues');
+          return 'logits' as never;
+        }
+      : undefined;
+  }
+  host = true;
   async inputGradients(): Promise<never> {
     this.calls.push('inputGradients');
     this.learned = 'tfjs graph (no recipe)';
@@ -37,12 +46,18 @@ function pendingMessage(calls: string[]): MessageChannel {
 }
 
 describe('yieldingClassifier', () => {
-  test.each(['predict', 'inputGradients'] as const)('%s lets a queued message in first', async (method) => {
+  test.each(['predict', 'predictValues', 'inputGradients'] as const)('%s lets a queued message in first', async (method) => {
     const calls: string[] = [];
     const model = yieldingClassifier(new Recorder(calls) as unknown as Classifier);
     pendingMessage(calls);
     await (model[method] as () => Promise<unknown>)();
     expect(calls).toEqual(['message', method]);
+  });
+
+  test('a model without host batches (predictValues undefined) keeps none', () => {
+    const recorder = new Recorder([]);
+    recorder.host = false;
+    expect(yieldingClassifier(recorder as unknown as Classifier).predictValues).toBeUndefined();
   });
 
   test('what the model learns during a run stays with the model', async () => {

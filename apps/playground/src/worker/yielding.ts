@@ -1,7 +1,8 @@
 import type { Classifier } from '@xai/core';
 
 /**
- * Lets queued messages (a Cancel) in before each batch of forward passes or input gradients. On
+ * Lets queued messages (a Cancel) in before each batch of forward passes (`predict`, and
+ * `predictValues`, which onnxruntime-web models take host batches through) or input gradients. On
  * wasm and cpu, and on onnxruntime-web's wasm, every await in a run can resolve as a microtask, so
  * without a real task boundary the worker would read its messages only once the run had finished.
  *
@@ -16,6 +17,14 @@ export function yieldingClassifier(model: Classifier): Classifier {
       return model.predict(batch);
     },
   };
+  // A getter on ONNX models: undefined without an onnxruntime session, and then it must stay so.
+  const predictValues = model.predictValues;
+  yielding.predictValues = predictValues
+    ? async (values, rows) => {
+        await nextTask();
+        return predictValues(values, rows);
+      }
+    : undefined;
   if (model.inputGradients) {
     const inputGradients = model.inputGradients.bind(model);
     yielding.inputGradients = async (batch, classes, options) => {
