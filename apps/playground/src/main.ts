@@ -86,7 +86,7 @@ client.onPasses = (passes) => {
   renderBackend();
 };
 
-/** The badge and its notes: the backend, and who runs the current model's passes. */
+/** The badge and its notes: the backend, and who runs the current model's passes and gradients. */
 function renderBackend(): void {
   if (!state.backend) return;
   byId('backend-badge').textContent = backendBadge(state.backend, state.model?.passes, state.model?.gradients);
