@@ -1,5 +1,5 @@
 // ONNX models in the page: their forward passes on onnxruntime-web's wasm backend (threaded when
-// the page is cross-origin isolated), layers and gradients on the tfjs graph, the maps as Node's.
+// the page is cross-origin isolated), the maps as Node's. Their gradients: onnx-gradients.test.ts.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -65,7 +65,7 @@ describe('ONNX models on onnxruntime-web', () => {
     const threads = Math.min(8, cores);
     expect(threads).toBeGreaterThan(1);
     expect(model).toMatchObject({ name: 'tiny-resnet.onnx', whiteBox: true, engine: 'onnxruntime-web', passes: { engine: 'onnxruntime-web', threads } });
-    expect(await page.textContent('#backend-badge')).toBe(`wasm · SIMD · ${backendInfo!.wasm!.threads} threads · passes: onnxruntime-web · ${threads} threads`);
+    expect(await page.textContent('#backend-badge')).toBe(`wasm · SIMD · ${backendInfo!.wasm!.threads} threads · passes and gradients: onnxruntime-web · ${threads} threads`);
     expect(await page.textContent('#model-details')).toContain('engine onnxruntime-web');
     // onnxruntime-web's own thread workers run its glue file; threads − 1 of them beside the caller.
     const ortThreads = page.workers().filter((w) => /\/assets\/ort-wasm-simd-threaded-[\w-]+\.mjs$/.test(w.url()));
@@ -89,7 +89,9 @@ describe('ONNX models on onnxruntime-web', () => {
     await dropOnnx(celuCnnOnnx(), '');
     const { model } = await snapshot(page);
     expect(model).toMatchObject({ name: 'celu-cnn.onnx', whiteBox: false, engine: 'onnxruntime-web', passes: { engine: 'onnxruntime-web' } });
+    expect(model!.gradients).toBeUndefined();
     expect(await page.textContent('#model-details')).toContain('black-box (predictions only)');
+    expect(await page.textContent('#backend-badge')).toMatch(/ · passes: onnxruntime-web · \d threads$/);
     const before = tf.memory().numTensors;
     const reference = await loadOnnxModel(new Uint8Array(celuCnnOnnx().buffer));
     try {

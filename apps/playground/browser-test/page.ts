@@ -22,10 +22,13 @@ export interface Snapshot {
     defaultLayer?: string;
     engine: string;
     passes: { engine: string; threads?: number; workers?: number; backend?: string; inProcess?: string };
+    /** Who computes layers and gradients (white-box models). */
+    gradients?: string;
   };
   image?: PageImage;
   top?: { classIndex: number; className?: string; probability: number }[];
-  explained?: { method: string; maps: PageMap[] };
+  /** The last run: its maps, seconds, and who computed its gradients (white-box methods). */
+  explained?: { method: string; maps: PageMap[]; seconds: number; gradients?: string };
   curves?: { insertion: { scores: number[]; auc: number; classIndex: number }; deletion: { scores: number[]; auc: number; classIndex: number } };
   comparison: { map: PageMap; curves: { insertion: { auc: number }; deletion: { auc: number } } }[];
 }

@@ -86,11 +86,19 @@ client.onPasses = (passes) => {
   renderBackend();
 };
 
-/** The badge and its notes: the backend, and who runs the current model's passes. */
+/** The badge and its notes: the backend, and who runs the current model's passes and gradients. */
 function renderBackend(): void {
   if (!state.backend) return;
-  byId('backend-badge').textContent = backendBadge(state.backend, state.model?.passes);
-  byId('backend-notes').replaceChildren(...backendNotes(state.backend, state.model?.passes).map((note) => element('li', {}, [note])));
+  byId('backend-badge').textContent = backendBadge(state.backend, state.model?.passes, state.model?.gradients);
+  byId('backend-notes').replaceChildren(...backendNotes(state.backend, state.model?.passes, state.model?.gradients).map((note) => element('li', {}, [note])));
+}
+
+/** A run says who computed its gradients: an ONNX model's gradient graph may have fallen back to the tfjs graph since loading. */
+function noteGradients(result: Requests['explain']['reply']): void {
+  if (!state.model || !result.gradients || result.gradients === state.model.gradients) return;
+  state.model = { ...state.model, gradients: result.gradients };
+  renderModel(state.model);
+  renderBackend();
 }
 
 async function loadModel(source: ModelSource): Promise<void> {
@@ -133,14 +141,16 @@ async function explain(): Promise<void> {
   const method = form.selected;
   const classIndex = explainedClass();
   const result = await runMethod(method, classIndex, true);
+  noteGradients(result);
   const [map] = result.maps;
   const image = state.prediction!.modelView;
   clearResults();
-  state.explained = { method: result.method, maps: result.maps, seconds: result.seconds };
+  state.explained = { method: result.method, maps: result.maps, seconds: result.seconds, gradients: result.gradients };
   showResultArea();
   byId('overlay-box').hidden = false;
   byId('overlay-title').textContent = `${label(map.method)} — ${classLabel(map.classIndex, map.className)}`;
-  byId('run-details').textContent = `${result.seconds.toFixed(1)} s on ${state.backend?.id ?? '?'} · ${describeParams(map.params)}`;
+  const engines = result.gradients ? `${state.backend?.id ?? '?'}, gradients on ${result.gradients}` : (state.backend?.id ?? '?');
+  byId('run-details').textContent = `${result.seconds.toFixed(1)} s on ${engines} · ${describeParams(map.params)}`;
   view.show(image, map);
   renderClassMaps(view, image, result.maps);
   renderMasks(image, result.masks);
@@ -165,7 +175,9 @@ async function compareAll(): Promise<void> {
   renderComparison(view, image, methods, state.comparison);
   for (const [index, method] of methods.entries()) {
     setProgressPart({ index, count: methods.length, label: method.label });
-    const { maps } = await runMethod(method, classIndex, false);
+    const result = await runMethod(method, classIndex, false);
+    noteGradients(result);
+    const { maps } = result;
     const curves = await request('evaluate', { map: maps[0] });
     state.comparison.push({ map: maps[0], curves });
     renderComparison(view, image, methods, state.comparison);

@@ -35,6 +35,12 @@ export interface ModelInfo {
   engine: string;
   /** Who runs the forward passes of black-box work (RISE, Score-CAM, Occlusion, the metrics). */
   passes: PassEngine;
+  /**
+   * Who computes layer activations and gradients, for white-box models: an ONNX model's gradient
+   * graph on onnxruntime-web (`onnxruntime-web (gradient graph)`), else the tfjs backend
+   * (`tfjs:wasm`, with the reason when an ONNX model's gradient graph could not be built).
+   */
+  gradients?: string;
   /** What is applied, in words (`ImageNet mean/std, resize pil-bilinear`). */
   preprocessing: string;
   /** The values applied. */
@@ -50,9 +56,8 @@ export interface ModelInfo {
 }
 
 /**
- * `onnxruntime-web` (ONNX models; layers and gradients still come from the tfjs graph) with the
- * threads of its wasm backend, or `tfjs` (the backend in use), on a pool of Web Workers when the
- * page is not cross-origin isolated.
+ * `onnxruntime-web` (ONNX models) with the threads of its wasm backend, or `tfjs` (the backend in
+ * use), on a pool of Web Workers when the page is not cross-origin isolated.
  */
 export interface PassEngine {
   engine: 'onnxruntime-web' | 'tfjs';
@@ -112,6 +117,8 @@ export interface ExplainResult {
   /** A few of the masks used (methods that draw masks, e.g. RISE). */
   masks?: MaskSample;
   seconds: number;
+  /** White-box methods: who computed the layers and gradients of this run (see `ModelInfo.gradients`). */
+  gradients?: string;
 }
 
 export interface CurveSummary {

@@ -14,7 +14,7 @@ export interface PageState {
   image?: RawImage;
   imageName?: string;
   prediction?: PredictResult;
-  explained?: { method: string; maps: SaliencyMap[]; seconds: number };
+  explained?: { method: string; maps: SaliencyMap[]; seconds: number; gradients?: string };
   curves?: EvaluateResult;
   comparison: ComparisonEntry[];
   /** The methods of the comparison being shown, in grid order (empty: none shown). */

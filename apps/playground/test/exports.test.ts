@@ -22,7 +22,7 @@ describe('exports', () => {
   });
 
   test('the JSON record holds the parameters, the AUCs and the value range', () => {
-    const model = { name: 'demo', input: { height: 2, width: 3, channels: 3, layout: 'NHWC' }, numClasses: 4, engine: 'tfjs:wasm', passes: { engine: 'tfjs' }, preprocessing: 'unit; resize pil-bilinear', applied: { scale: 1 / 255, offset: 0, mean: [0, 0, 0], std: [1, 1, 1], resize: 'pil-bilinear' }, whiteBox: true, featureLayers: [], defaultLayer: 'conv' } as ModelInfo;
+    const model = { name: 'demo', input: { height: 2, width: 3, channels: 3, layout: 'NHWC' }, numClasses: 4, engine: 'onnxruntime-web', passes: { engine: 'onnxruntime-web', threads: 2 }, gradients: 'onnxruntime-web (gradient graph)', preprocessing: 'unit; resize pil-bilinear', applied: { scale: 1 / 255, offset: 0, mean: [0, 0, 0], std: [1, 1, 1], resize: 'pil-bilinear' }, whiteBox: true, featureLayers: [], defaultLayer: 'conv' } as ModelInfo;
     const curve = { scores: [1, 0.5], auc: 0.75, classIndex: 0, step: 3, substrate: 'zeros' };
     const record = JSON.parse(
       runJson({
@@ -33,6 +33,7 @@ describe('exports', () => {
     expect(record).toMatchObject({ method: 'rise', classIndex: 0, params: { n: 10 }, valueRange: [0.25, 0.25], backend: 'wasm' });
     expect(record.insertion.auc).toBe(0.75);
     expect(record.model.featureLayers).toBeUndefined();
+    expect(record.model).toMatchObject({ engine: 'onnxruntime-web', gradients: 'onnxruntime-web (gradient graph)' });
     // What the AUCs are to be read against, and what was done to the image.
     expect(record.randomMap).toEqual({ insertionAuc: 0.5, deletionAuc: 0.4, seed: 0 });
     expect(record.model.applied.resize).toBe('pil-bilinear');

@@ -36,7 +36,18 @@ describe('what the page says about the backend', () => {
     expect(backendBadge(info, passEngine('onnxruntime-web (fixed batch 1)', 1))).toBe('wasm · SIMD · 2 threads · passes: onnxruntime-web · 1 thread');
     expect(backendBadge({ id: 'webgl', skipped: [] }, ort)).toBe('webgl · passes: onnxruntime-web · 2 threads');
     expect(backendNotes(info, ort)).toContain(
-      'forward passes (RISE, Score-CAM, Occlusion, the metrics): onnxruntime-web, wasm, 2 threads; layers and gradients: the tfjs graph',
+      'forward passes (RISE, Score-CAM, Occlusion, the metrics): onnxruntime-web, wasm, 2 threads; layers and gradients: none (black-box)',
+    );
+    // Its gradients through gradient graphs on onnxruntime-web too, or on the tfjs graph when one could not be built.
+    const graphs = 'onnxruntime-web (gradient graph)';
+    expect(backendBadge(info, ort, graphs)).toBe('wasm · SIMD · 2 threads · passes and gradients: onnxruntime-web · 2 threads');
+    expect(backendNotes(info, ort, graphs)).toContain(
+      'forward passes (RISE, Score-CAM, Occlusion, the metrics): onnxruntime-web, wasm, 2 threads; layers and gradients: onnxruntime-web, wasm, through gradient graphs',
+    );
+    const fallback = 'tfjs:wasm (the gradient graph has no backward recipe for Foo)';
+    expect(backendBadge(info, ort, fallback)).toBe('wasm · SIMD · 2 threads · passes: onnxruntime-web · 2 threads');
+    expect(backendNotes(info, ort, fallback)).toContain(
+      'forward passes (RISE, Score-CAM, Occlusion, the metrics): onnxruntime-web, wasm, 2 threads; layers and gradients: the tfjs graph, tfjs:wasm (the gradient graph has no backward recipe for Foo)',
     );
     // The tfjs graph (an ONNX model onnxruntime-web refused, the demo model): the badge stays the backend's.
     const graph = passEngine('tfjs:wasm', 2);

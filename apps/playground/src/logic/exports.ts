@@ -46,7 +46,7 @@ export function runJson(record: RunRecord): string {
       randomMap: curves && { insertionAuc: curves.random.insertion, deletionAuc: curves.random.deletion, seed: curves.random.seed },
       insertion: curves && { auc: curves.insertion.auc, step: curves.insertion.step, substrate: curves.insertion.substrate, scores: curves.insertion.scores },
       deletion: curves && { auc: curves.deletion.auc, step: curves.deletion.step, substrate: curves.deletion.substrate, scores: curves.deletion.scores },
-      model: { name: model.name, input: model.input, numClasses: model.numClasses, engine: model.engine, preprocessing: model.preprocessing, applied: model.applied },
+      model: { name: model.name, input: model.input, numClasses: model.numClasses, engine: model.engine, gradients: model.gradients, preprocessing: model.preprocessing, applied: model.applied },
       preprocessingSteps: record.steps,
       backend: record.backend,
       top5: record.top,

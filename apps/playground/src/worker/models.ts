@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import {
   geometryInWords,
   XaiError,
@@ -21,6 +22,8 @@ import { UNTRAINED_DEMO_SEED } from '../logic/demo-fallback.js';
 export interface LoadedModel {
   model: Classifier;
   info: ModelInfo;
+  /** Who computes the layers and gradients now (an ONNX model's gradient graph may have fallen back since loading). */
+  gradients(): string | undefined;
 }
 
 interface Opened {
@@ -47,7 +50,8 @@ export async function loadModel(
   try {
     checkModelFits(model);
     const run = spec ? poolPasses(model, spec, onPassesMoved) : { model, passes: passEngine(model.engine, ortThreads ?? 1) };
-    return { model: run.model, info: describe(run.model, name, describeChoice(choice, model.preprocessing), run.passes, note) };
+    const gradients = () => gradientEngine(model);
+    return { model: run.model, info: describe(run.model, name, describeChoice(choice, model.preprocessing), run.passes, gradients(), note), gradients };
   } catch (error) {
     model.dispose();
     throw error;
@@ -79,8 +83,9 @@ async function open(
       return { model: await buildTfjsModel(spec), name: json?.name ?? 'model.json', spec };
     }
     case 'onnx': {
-      // onnxruntime-web runs the forward passes; layers and gradients come from the tfjs graph.
-      // A model the graph cannot run loads black-box on onnxruntime-web alone.
+      // onnxruntime-web runs the forward passes, and the layers and gradients through gradient
+      // graphs (the tfjs graph where one cannot be built). A model the tfjs graph cannot run loads
+      // black-box on onnxruntime-web alone.
       const runtime = await onnxRuntime(wasmThreadCount());
       const model = await loadOnnxModel(new Uint8Array(source.bytes), { preprocessing, ort: runtime.ort });
       // Without an onnxruntime-web session the tfjs graph runs the passes, as a pool's workers can.
@@ -109,7 +114,18 @@ async function openDemo(demoBase: string, preprocessing: string | Partial<Prepro
   return { model: await buildTfjsModel(spec), name, spec, note: 'untrained weights: the trained model was not found when the app was built' };
 }
 
-function describe(model: Classifier, name: string, preprocessing: string, passes: PassEngine, note?: string): ModelInfo {
+/**
+ * Who computes a white-box model's layers and gradients: the model's own word where it has one
+ * (an ONNX model: `onnxruntime-web (gradient graph)`, or the tfjs graph and why), else the tfjs
+ * backend. Undefined for black-box models.
+ */
+export function gradientEngine(model: Classifier): string | undefined {
+  if (!isWhiteBox(model)) return undefined;
+  const own = (model as { gradientEngine?: unknown }).gradientEngine;
+  return typeof own === 'string' ? own : `tfjs:${tf.getBackend()}`;
+}
+
+function describe(model: Classifier, name: string, preprocessing: string, passes: PassEngine, gradients: string | undefined, note?: string): ModelInfo {
   const whiteBox = isWhiteBox(model);
   return {
     name,
@@ -118,6 +134,7 @@ function describe(model: Classifier, name: string, preprocessing: string, passes
     classNames: model.classNames,
     engine: model.engine,
     passes,
+    ...(gradients ? { gradients } : {}),
     preprocessing,
     applied: { ...model.preprocessing, mean: [...model.preprocessing.mean], std: [...model.preprocessing.std] },
     whiteBox,

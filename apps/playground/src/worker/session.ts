@@ -21,6 +21,11 @@ export class Session {
     return this.loaded.model;
   }
 
+  /** Who computes the model's layers and gradients now (see `LoadedModel.gradients`). */
+  get gradients(): string | undefined {
+    return this.loaded?.gradients();
+  }
+
   get input(): tf.Tensor4D {
     if (!this.image) throw new XaiError('No image yet: pick a sample or drop an image first');
     return this.image;

@@ -66,8 +66,12 @@ async function handle(message: RequestMessage, signal: AbortSignal): Promise<unk
     }
     case 'predict':
       return session.predict(message.image);
-    case 'explain':
-      return explain(registry, yieldingClassifier(session.model), session.input, message, work);
+    case 'explain': {
+      const result = await explain(registry, yieldingClassifier(session.model), session.input, message, work);
+      // Read after the run: an ONNX model's gradient graph is built on first use, and may fall back.
+      const gradients = registry.get(message.method).box === 'white' ? session.gradients : undefined;
+      return gradients ? { ...result, gradients } : result;
+    }
     case 'evaluate':
       return evaluate(yieldingClassifier(session.model), session.input, message.map, message.step, work);
     default:

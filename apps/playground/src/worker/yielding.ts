@@ -1,16 +1,42 @@
 import type { Classifier } from '@xai/core';
 
 /**
- * Lets queued messages (a Cancel) in before each batch. On wasm and cpu every await in a run
- * resolves as a microtask, so without a real task boundary the worker would read its messages
- * only once the run had finished.
+ * Lets queued messages (a Cancel) in before each batch of forward passes (`predict`, and
+ * `predictValues`, which onnxruntime-web models take host batches through) or input gradients. On
+ * wasm and cpu, and on onnxruntime-web's wasm, every await in a run can resolve as a microtask, so
+ * without a real task boundary the worker would read its messages only once the run had finished.
+ *
+ * Everything else is the model's own, called on the model itself: what a method learns while it
+ * runs (an ONNX model's gradient graph falling back to the tfjs graph, and why) stays with the
+ * model, where the model details read it.
  */
 export function yieldingClassifier(model: Classifier): Classifier {
-  const wrapper: Classifier = Object.create(model) as Classifier;
-  return Object.assign(wrapper, {
-    predict: async (batch: Parameters<Classifier['predict']>[0]) => {
+  const yielding: Partial<Classifier> = {
+    predict: async (batch) => {
       await nextTask();
       return model.predict(batch);
+    },
+  };
+  // A getter on ONNX models: undefined without an onnxruntime session, and then it must stay so.
+  const predictValues = model.predictValues;
+  yielding.predictValues = predictValues
+    ? async (values, rows) => {
+        await nextTask();
+        return predictValues(values, rows);
+      }
+    : undefined;
+  if (model.inputGradients) {
+    const inputGradients = model.inputGradients.bind(model);
+    yielding.inputGradients = async (batch, classes, options) => {
+      await nextTask();
+      return inputGradients(batch, classes, options);
+    };
+  }
+  return new Proxy(model, {
+    get(target, key) {
+      if (key in yielding) return yielding[key as keyof Classifier];
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
 }
