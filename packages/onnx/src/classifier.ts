@@ -139,7 +139,7 @@ export class OnnxClassifier implements Classifier, GraphModel {
         shapeOf: (name) => records.get(name)?.shape, constants: this.graph.constants,
       },
       async (graph) => {
-        const opened = await open(graph.bytes, graph.names.image, graph.names.logits, { ...sessionOptions, externalData: undefined });
+        const opened = await open(graph.bytes, graph.names.image, graph.names.logits, { ...sessionOptions, externalData: undefined, memoryPattern: false });
         if (!opened.runner) throw new XaiError(`${opened.name} could not open the gradient graph: ${opened.reason}`);
         return opened.runner;
       },

@@ -97,6 +97,12 @@ export interface OrtRunnerOptions {
   externalData?: Record<string, Uint8Array>;
   /** The onnxruntime module (see `OnnxModelOptions.ort`); default: the platform's package. */
   ort?: unknown;
+  /**
+   * onnxruntime's memory pattern (default on): after a first run it plans one block for every
+   * intermediate value, beside its arena. Gradient sessions turn it off: with large batches the
+   * second run's peak would otherwise be nearly twice the first's, for no gain in speed.
+   */
+  memoryPattern?: boolean;
 }
 
 /** Opens an onnxruntime session on `model` (bytes, or a path onnxruntime reads), or says why it cannot. */
@@ -112,6 +118,7 @@ export function ortSessionOptions(options: OrtRunnerOptions): Record<string, unk
   return {
     graphOptimizationLevel: 'all',
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    ...(options.memoryPattern === false ? { enableMemPattern: false } : {}),
     ...(options.externalData ? { externalData: Object.entries(options.externalData).map(([path, data]) => ({ path, data })) } : {}),
   };
 }
