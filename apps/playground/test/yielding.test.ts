@@ -26,6 +26,11 @@ class Recorder {
       : undefined;
   }
   host = true;
+  /** A method, as the black-box ONNX model's: it reads `this`. */
+  async predictHost(): Promise<never> {
+    this.calls.push(`predictHost of ${this.engine}`);
+    return 'logits' as never;
+  }
   async inputGradients(): Promise<never> {
     this.calls.push('inputGradients');
     this.learned = 'tfjs graph (no recipe)';
@@ -52,6 +57,14 @@ describe('yieldingClassifier', () => {
     pendingMessage(calls);
     await (model[method] as () => Promise<unknown>)();
     expect(calls).toEqual(['message', method]);
+  });
+
+  test('predictValues as a method is called on the model', async () => {
+    const calls: string[] = [];
+    const recorder = new Recorder(calls);
+    Object.defineProperty(recorder, 'predictValues', { value: Recorder.prototype.predictHost });
+    await yieldingClassifier(recorder as unknown as Classifier).predictValues!(new Float32Array(1), 1);
+    expect(calls).toEqual(['predictHost of recorder']);
   });
 
   test('a model without host batches (predictValues undefined) keeps none', () => {

@@ -17,8 +17,9 @@ export function yieldingClassifier(model: Classifier): Classifier {
       return model.predict(batch);
     },
   };
-  // A getter on ONNX models: undefined without an onnxruntime session, and then it must stay so.
-  const predictValues = model.predictValues;
+  // A getter on ONNX models (undefined without an onnxruntime session, and then it must stay so),
+  // a method on others.
+  const predictValues = model.predictValues?.bind(model);
   yielding.predictValues = predictValues
     ? async (values, rows) => {
         await nextTask();
@@ -32,12 +33,15 @@ export function yieldingClassifier(model: Classifier): Classifier {
       return inputGradients(batch, classes, options);
     };
   }
-  return new Proxy(model, {
-    get(target, key) {
+  // An empty object as the proxy's target, so that no invariant of the model's own (read-only,
+  // non-configurable) properties binds what the proxy returns: every read goes to the model.
+  return new Proxy({} as Classifier, {
+    get(_, key) {
       if (key in yielding) return yielding[key as keyof Classifier];
-      const value = Reflect.get(target, key, target) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      const value = Reflect.get(model, key, model) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(model) : value;
     },
+    has: (_, key) => key in model,
   });
 }
 
