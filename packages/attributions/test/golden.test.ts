@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LayersClassifier, explainWith, type Classifier, type MethodDescriptor } from '@xai/core';
 import { loadOnnxModel } from '@xai/onnx/node';
 import {
-  TEST_BACKENDS, buildTinyChelseaLayersModel, expectNoLeak, fixturePath, maxAbs, maxAbsDiff, nchwToNhwc, readFixtureFloat32, useBackend,
+  TEST_BACKENDS, buildTinyChelseaLayersModel, expectNoLeak, fixtureImage, fixturePath, maxAbs, maxAbsDiff, nhwcToNchw, readFixtureFloat32, useBackend,
 } from '@xai/testing';
 import { guidedBackprop, inputXGradient, integratedGradients, occlusion, saliency } from '../src/index.js';
 
@@ -27,19 +27,6 @@ const CASES: { file: string; method: MethodDescriptor; params: Record<string, un
   { file: 'occlusion', method: occlusion, params: { window: 8, stride: 4, baseline: 'zeros' } },
 ];
 
-/** The golden input as NHWC `[1, 64, 64, 3]`. */
-function tinyChelseaImage(): tf.Tensor4D {
-  const input = readFixtureFloat32('tiny-chelsea', 'input.npy');
-  const nhwc = nchwToNhwc(input.data, input.shape);
-  return tf.tensor4d(nhwc.data, nhwc.shape as [number, number, number, number]);
-}
-
-/** An NHWC `[H][W][C]` attribution in NCHW order, as the golden files hold it. */
-function toNchw(data: Float32Array, h: number, w: number, c: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) out[(ch * h + y) * w + x] = data[(y * w + x) * c + ch];
-  return out;
-}
 
 function golden(file: string): Float32Array {
   const { data, shape } = readFixtureFloat32('tiny-chelsea', 'baselines', `${file}.npy`);
@@ -70,7 +57,7 @@ it('has a golden for every attribution in baselines.json, with the parameters we
 
 function compare(map: { attribution?: { data: Float32Array; channels: number }; data: Float32Array }, file: string): number {
   expect(map.attribution?.channels).toBe(3);
-  const ours = toNchw(map.attribution!.data, 64, 64, 3);
+  const ours = nhwcToNchw(map.attribution!.data, 64, 64, 3);
   const reference = golden(file);
   return maxAbsDiff(ours, reference) / maxAbs(reference);
 }
@@ -82,7 +69,7 @@ describe.each(TEST_BACKENDS)('golden tiny-chelsea attributions on %s', (backend)
     beforeAll(async () => {
       await useBackend(backend);
       model = await PATHS[path]();
-      image = tinyChelseaImage();
+      image = fixtureImage('tiny-chelsea');
     });
     afterAll(() => {
       image?.dispose();
@@ -109,7 +96,7 @@ describe('golden occlusion with the windows through the fast engine (auto)', () 
   beforeAll(async () => {
     await useBackend('wasm');
     model = await loadOnnxModel(fixturePath('tiny-chelsea', 'model.onnx'), { engine: 'auto', preprocessing: 'imagenet' });
-    image = tinyChelseaImage();
+    image = fixtureImage('tiny-chelsea');
   });
   afterAll(() => {
     image?.dispose();

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { explainWith, setGradientMemoryBudget, type Classifier, type MethodDescriptor } from '@xai/core';
 import { loadOnnxModel } from '@xai/onnx/node';
-import { TEST_BACKENDS, expectNoLeak, fixturePath, maxAbs, maxAbsDiff, nchwToNhwc, readFixtureFloat32, useBackend } from '@xai/testing';
+import { TEST_BACKENDS, expectNoLeak, fixtureImage, fixturePath, maxAbs, maxAbsDiff, nhwcToNchw, readFixtureFloat32, useBackend } from '@xai/testing';
 import { guidedBackprop, inputXGradient, integratedGradients, saliency, smoothGrad } from '../src/index.js';
 
 /** SPEC.md: within 1e-4 · max |reference|. */
@@ -20,18 +20,6 @@ const METHODS: { file: string; method: MethodDescriptor; params: Record<string, 
   { file: 'guided_backprop', method: guidedBackprop, params: {} },
 ];
 
-function imageOf(name: string): tf.Tensor4D {
-  const input = readFixtureFloat32(name, 'input.npy');
-  const nhwc = nchwToNhwc(input.data, input.shape);
-  return tf.tensor4d(nhwc.data, nhwc.shape as [number, number, number, number]);
-}
-
-/** An NHWC attribution `[H][W][C]` in NCHW order, as the references hold it. */
-function toNchw(data: Float32Array, h: number, w: number, c: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) out[(ch * h + y) * w + x] = data[(y * w + x) * c + ch];
-  return out;
-}
 
 describe.each(TEST_BACKENDS)('attributions of pictures with flat regions on %s', (backend) => {
   describe.each(CASES)('%s', (name) => {
@@ -42,7 +30,7 @@ describe.each(TEST_BACKENDS)('attributions of pictures with flat regions on %s',
     beforeAll(async () => {
       await useBackend(backend);
       model = await loadOnnxModel(fixturePath(name, 'model.onnx'), { engine: 'tfjs', preprocessing: 'imagenet' });
-      image = imageOf(name);
+      image = fixtureImage(name);
     });
     afterAll(() => {
       image?.dispose();
@@ -54,7 +42,7 @@ describe.each(TEST_BACKENDS)('attributions of pictures with flat regions on %s',
       expect(map).toMatchObject({ method: method.id, classIndex: info.top_class, height, width });
       const reference = readFixtureFloat32(name, 'baselines', `${file}.npy`);
       expect(reference.shape).toEqual([1, 3, height, width]);
-      const ours = toNchw(map.attribution!.data, height, width, 3);
+      const ours = nhwcToNchw(map.attribution!.data, height, width, 3);
       const scale = maxAbs(reference.data);
       const error = maxAbsDiff(ours, reference.data) / scale;
       const off = ours.filter((v, i) => Math.abs(v - reference.data[i]) > TOLERANCE * scale).length;
@@ -80,7 +68,7 @@ describe.each(TEST_BACKENDS)('Integrated Gradients and SmoothGrad with gradient 
   beforeAll(async () => {
     await useBackend(backend);
     model = await loadOnnxModel(fixturePath('astronaut', 'model.onnx'), { engine: 'tfjs', preprocessing: 'imagenet' });
-    image = imageOf('astronaut');
+    image = fixtureImage('astronaut');
   });
   afterAll(() => {
     image?.dispose();

@@ -6,7 +6,7 @@ import {
 } from '@xai/core';
 import { foldShapeChains } from './fold.js';
 import { OnnxGraph, UnsupportedOperatorsError } from './graph.js';
-import { buildGradientGraph, type GradientGraph } from './gradient/build.js';
+import { buildGradientGraph, type ForwardModel, type GradientGraph } from './gradient/build.js';
 import { OrtGradients, type GradientRunRequest } from './gradient/engine.js';
 import { chooseOutput, checkImageBatch, inputSpec, MAX_INPUT_VALUES, modelShape } from './interface.js';
 import { LayerIndex } from './layer-index.js';
@@ -132,12 +132,8 @@ export class OnnxClassifier implements Classifier, GraphModel {
       return;
     }
     this.predictor = new OrtPredictor(found.runner, () => this.ortModel);
-    const records = this.shapes();
     this.gradients = new OrtGradients(
-      {
-        bytes: from.bytes, name: from.name, inputName: this.inputName, outputName: this.outputName, readExternal: from.readExternal,
-        shapeOf: (name) => records.get(name)?.shape, constants: this.graph.constants,
-      },
+      this.forwardModel(),
       async (graph) => {
         const opened = await open(graph.bytes, graph.names.image, graph.names.logits, { ...sessionOptions, externalData: undefined, memoryPattern: false });
         if (!opened.runner) throw new XaiError(`${opened.name} could not open the gradient graph: ${opened.reason}`);
@@ -245,9 +241,7 @@ export class OnnxClassifier implements Classifier, GraphModel {
     const record = this.layerIndex().featureRecord(layer);
     const request = { layers: [{ label: layer.name, value: layer.output }] };
     if (!(await this.gradientGraphReady(request))) return layerGradientOnGraph(this, image, layer, record, c);
-    const pass = await this.gradients!.run(request, await this.imageValues(image), modelShape(this.input, 1), this.seeds([c]), 1);
-    const asMap = (v: { data: Float32Array; dims: number[] }) => tf.tidy(() => toFeatureMap(record.view, tf.tensor(v.data, v.dims), false));
-    return { activations: asMap(pass.activations[layer.name]), gradient: asMap(pass.gradients[layer.name]), logits: tf.tensor2d(pass.logits, [1, this.numClasses]) };
+    return (await this.layerGradientsOnOrt(image, [layer], [record], [c]))[0][0];
   }
 
   /**
@@ -271,22 +265,28 @@ export class OnnxClassifier implements Classifier, GraphModel {
         }
         return passes;
       }
-      const one = await this.imageValues(image);
-      const images = new Float32Array(one.length * rows.length);
-      rows.forEach((_, r) => images.set(one, r * one.length));
-      const pass = await this.gradients!.run(request, images, modelShape(this.input, 1), this.seeds(rows), rows.length);
-      return tf.tidy(() => {
-        const logits = tf.tensor2d(pass.logits, [rows.length, this.numClasses]);
-        return layers.map((layer, l) => {
-          const asMaps = (v: { data: Float32Array; dims: number[] }) => toFeatureMap(records[l].view, tf.tensor(v.data, v.dims), false);
-          const [activations, gradients] = [asMaps(pass.activations[layer.name]), asMaps(pass.gradients[layer.name])];
-          return rows.map((_, r) => {
-            const row = (t: tf.Tensor) => tf.keep(tf.slice(t, [r, 0, 0, 0], [1, ...t.shape.slice(1)]) as tf.Tensor4D);
-            return { activations: row(activations), gradient: row(gradients), logits: tf.keep(tf.slice(logits, [r, 0], [1, this.numClasses])) };
-          });
+      return this.layerGradientsOnOrt(image, layers, records, rows);
+    };
+  }
+
+  /** One run of the layers' gradient graph, the image repeated once per class: `[layer][class]`. */
+  private async layerGradientsOnOrt(image: tf.Tensor4D, layers: readonly LayerHandle[], records: readonly ValueRecord[], rows: readonly number[]): Promise<LayerGradient[][]> {
+    const request = { layers: layers.map((layer) => ({ label: layer.name, value: layer.output })) };
+    const one = await this.imageValues(image);
+    const images = new Float32Array(one.length * rows.length);
+    rows.forEach((_, r) => images.set(one, r * one.length));
+    const pass = await this.gradients!.run(request, images, modelShape(this.input, 1), this.seeds(rows), rows.length);
+    return tf.tidy(() => {
+      const logits = tf.tensor2d(pass.logits, [rows.length, this.numClasses]);
+      return layers.map((layer, l) => {
+        const asMaps = (v: { data: Float32Array; dims: number[] }) => toFeatureMap(records[l].view, tf.tensor(v.data, v.dims), false);
+        const [activations, gradients] = [asMaps(pass.activations[layer.name]), asMaps(pass.gradients[layer.name])];
+        return rows.map((_, r) => {
+          const row = (t: tf.Tensor) => tf.keep(tf.slice(t, [r, 0, 0, 0], [1, ...t.shape.slice(1)]) as tf.Tensor4D);
+          return { activations: row(activations), gradient: row(gradients), logits: tf.keep(tf.slice(logits, [r, 0], [1, this.numClasses])) };
         });
       });
-    };
+    });
   }
 
   /**
@@ -364,12 +364,17 @@ export class OnnxClassifier implements Classifier, GraphModel {
    * and/or the image. Built from the model's own bytes; needs no onnxruntime.
    */
   gradientGraph(request: GradientRunRequest): GradientGraph {
+    return buildGradientGraph(this.forwardModel(), request);
+  }
+
+  /** The forward model as the gradient-graph builder reads it: its bytes, names, measured shapes and folded constants. */
+  private forwardModel(): ForwardModel {
     const records = this.shapes();
     const { from } = this.source;
-    return buildGradientGraph(
-      { bytes: from.bytes, name: from.name, inputName: this.inputName, outputName: this.outputName, readExternal: from.readExternal, shapeOf: (n) => records.get(n)?.shape, constants: this.graph.constants },
-      request,
-    );
+    return {
+      bytes: from.bytes, name: from.name, inputName: this.inputName, outputName: this.outputName, readExternal: from.readExternal,
+      shapeOf: (name) => records.get(name)?.shape, constants: this.graph.constants,
+    };
   }
 
   dispose(): void {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseNpy, npyToFloat32, type NpyArray } from '@xai/core';
@@ -49,4 +50,21 @@ export function nchwToNhwc(data: Float32Array, shape: number[]): { data: Float32
       for (let y = 0; y < h; y++)
         for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + ch] = data[((b * c + ch) * h + y) * w + x];
   return { data: out, shape: [n, h, w, c] };
+}
+
+/** `[…, H, W, C]` values in NCHW order (an attribution laid out as the PyTorch references hold it). */
+export function nhwcToNchw(data: ArrayLike<number>, h: number, w: number, c: number): Float32Array {
+  const out = new Float32Array(data.length);
+  const plane = h * w * c;
+  for (let b = 0; b < data.length / plane; b++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) out[b * plane + (ch * h + y) * w + x] = data[b * plane + (y * w + x) * c + ch];
+  return out;
+}
+
+/** A fixture case's preprocessed `input.npy` (NCHW) as the NHWC image tensor methods take. */
+export function fixtureImage(name: string): tf.Tensor4D {
+  const input = readFixtureFloat32(name, 'input.npy');
+  const nhwc = nchwToNhwc(input.data, input.shape);
+  return tf.tensor4d(nhwc.data, nhwc.shape as [number, number, number, number]);
 }
